@@ -1,0 +1,68 @@
+# DSU course kit. Two commands matter on a fresh machine:
+#   make lab    set everything up and start the course in JupyterLab
+#   make test   set everything up and run every test
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+PYTEST_WORKERS ?= 2
+
+.PHONY: help venv lab test unit notebooks browser lint bench clean-notebooks chromium lock
+
+help:
+	@echo "make lab    - install into $(VENV), build your workspace, start JupyterLab"
+	@echo "make test   - install into $(VENV), run every test (lint, units, notebooks, nbgrader, browser)"
+	@echo "make bench  - run the benchmarks in bench/ and print ratio tables"
+	@echo "make lock   - re-pin requirements.lock from the current $(VENV)"
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade 'pip>=24'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test,bench]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lab: venv
+	$(BIN)/dsu lab
+
+# Debian's Chromium drives the browser tests; Playwright cannot download its own browser here.
+chromium:
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "The browser tests need Debian's chromium at $(CHROMIUM)."; \
+		echo "Install it with:  sudo apt-get install -y chromium   then re-run make test."; \
+		exit 1; \
+	fi
+
+lint: venv
+	$(BIN)/ruff check course grading tests bench
+
+test: venv chromium lint
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup \
+		--nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		tests series-1 series-3
+
+unit: venv
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests -m "not browser"
+
+notebooks: venv
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --nbval-lax \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg series-1 series-3
+
+browser: venv chromium
+	$(BIN)/python -m pytest tests -m browser
+
+bench: venv
+	$(BIN)/python bench/run.py
+
+clean-notebooks: venv
+	$(BIN)/dsu clean series-1 series-3
+
+lock: venv
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock

@@ -1,0 +1,53 @@
+"""The ``dsu`` command: one small module per subcommand, registered in one table.
+
+Each module exposes ``add_arguments(parser)`` and ``run(args) -> int`` and hands the real
+work to library code. ``dsu --help`` lists them; ``dsu CMD --help`` shows an example.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+#: name -> (module under course.cli, one-line help). The single registry of subcommands.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "clean": ("clean", "strip outputs and widget state from notebooks (keeps nbgrader metadata)"),
+    "build": ("build", "build or update the learner workspace without starting JupyterLab"),
+    "lab": ("lab", "build or update the learner workspace and start JupyterLab on the start page"),
+    "release": ("release", "generate the student version of episodes with nbgrader"),
+    "syllabus": ("syllabus", "print the course map from the syllabus"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dsu", description="DSU course kit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(f"course.cli.{module_name}")
+        cmd = sub.add_parser(
+            name,
+            help=help_text,
+            description=(module.__doc__ or help_text).strip(),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(cmd)
+        cmd.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_module", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._module.run(args) or 0)
+    except ValueError as error:
+        print(f"dsu {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Registered data sets shipped in ``shared/data``, checked against their SHA-256 on every load.
+
+>>> df = load("specsdm91")
+>>> list(df.columns)
+['load_users', 'throughput_scripts_per_hour']
+>>> provenance("specsdm91")["published"]
+'1994-10'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+
+from course import REPO_ROOT
+
+DATA_DIR = REPO_ROOT / "shared" / "data"
+REGISTRY_FILE = DATA_DIR / "registry.toml"
+
+
+def registry() -> dict[str, dict]:
+    """Name -> provenance record (file, sha256, title, source, licence, units, ...)."""
+    return tomllib.loads(REGISTRY_FILE.read_text(encoding="utf-8"))
+
+
+def provenance(name: str) -> dict:
+    """The provenance record of data set ``name``."""
+    entries = registry()
+    if name not in entries:
+        raise ValueError(f"unknown data set {name!r}; registered: {', '.join(sorted(entries))}")
+    return entries[name]
+
+
+def path(name: str) -> Path:
+    return DATA_DIR / provenance(name)["file"]
+
+
+def load(name: str) -> pd.DataFrame:
+    """Load data set ``name`` as a DataFrame after checking its SHA-256."""
+    record = provenance(name)
+    data = (DATA_DIR / record["file"]).read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != record["sha256"]:
+        raise ValueError(
+            f"data set {name!r} does not match its registered SHA-256 "
+            f"(expected {record['sha256'][:12]}…, got {digest[:12]}…): the file was changed"
+        )
+    return pd.read_csv(io.BytesIO(data))
