@@ -47,7 +47,3 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"dsu {args.command}: {error}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,7 @@
+"""Run the dsu command as ``python -m course.cli``."""
+
+import sys
+
+from course.cli import main
+
+sys.exit(main())

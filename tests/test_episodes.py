@@ -1,0 +1,98 @@
+"""Every episode as an nbgrader assignment: release, leaks, and autograding both ways.
+
+Runs real nbgrader commands on a temporary course root: generate_assignment must succeed,
+no solution or hidden test may leak into the student version, the reference solutions must
+earn full marks on every auto-graded cell, and the untouched student version zero.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from course.notebook_format import graded_cells
+from course.syllabus import load_syllabus
+from grading.course_dir import generate_assignment, nbgrader, prepare
+
+EPISODES = [ep.id for ep in load_syllabus().episodes()]
+REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
+MARK_SCHEME = re.compile(r"=== BEGIN MARK SCHEME ===\n(.*?)=== END MARK SCHEME ===", re.S)
+
+
+def secret_lines(nb):
+    """Distinctive lines of solutions, hidden tests and mark schemes in a source notebook."""
+    lines = set()
+    for cell in nb.cells:
+        for match in list(REGION.finditer(cell.source)) + list(MARK_SCHEME.finditer(cell.source)):
+            body = match.group(match.lastindex)
+            for line in body.splitlines():
+                line = line.strip()
+                if len(line) >= 12 and not line.startswith("#"):
+                    lines.add(line)
+    return lines
+
+
+@pytest.fixture(scope="module", params=EPISODES)
+def graded_episode(request, tmp_path_factory):
+    episode = load_syllabus().episode(request.param)
+    root = prepare(tmp_path_factory.mktemp(f"nbgrader-{episode.id}"), [episode.id])
+    release = generate_assignment(root, episode.id)
+    for student, folder in (("reference", root / "source" / episode.id), ("untouched", release)):
+        target = root / "submitted" / student / episode.id
+        shutil.copytree(folder, target)
+        for extra in target.glob("*.db"):
+            extra.unlink()
+    nbgrader(root, "autograde", episode.id, "--force", "--create", timeout=900)
+    return episode, root, release
+
+
+def _grades(root, episode, student):
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        result = {}
+        for nb in episode.notebooks:
+            for cell in graded_cells(nbformat.read(nb.path, as_version=4)):
+                grade = gb.find_grade(cell.grade_id, nb.name, episode.id, student)
+                result[(nb.name, cell.grade_id)] = (grade.auto_score, grade.max_score, cell.manual)
+        return result
+
+
+@pytest.mark.xdist_group("nbgrader")
+def test_student_version_exists_for_every_notebook(graded_episode):
+    """Does generate_assignment produce a student version of every notebook of the episode?"""
+    episode, _, release = graded_episode
+    assert sorted(p.name for p in release.glob("*.ipynb")) == sorted(nb.filename for nb in episode.notebooks)
+
+
+@pytest.mark.xdist_group("nbgrader")
+def test_no_solution_or_hidden_test_leaks(graded_episode):
+    """Is every solution line, hidden test and mark scheme absent from the student version?"""
+    episode, _, release = graded_episode
+    for nb in episode.notebooks:
+        student_text = (release / nb.filename).read_text(encoding="utf-8")
+        assert "BEGIN SOLUTION" not in student_text and "BEGIN HIDDEN TESTS" not in student_text
+        assert "BEGIN MARK SCHEME" not in student_text
+        leaked = [line for line in secret_lines(nbformat.read(nb.path, as_version=4)) if line in student_text]
+        assert leaked == [], f"{nb.filename} leaks: {leaked[:5]}"
+
+
+@pytest.mark.xdist_group("nbgrader")
+def test_reference_solutions_earn_full_marks(graded_episode):
+    """Do the reference solutions get full marks on every auto-graded cell?"""
+    episode, root, _ = graded_episode
+    grades = _grades(root, episode, "reference")
+    assert any(not manual for *_, manual in grades.values())
+    short = {key: (score, top) for key, (score, top, manual) in grades.items() if not manual and score != top}
+    assert short == {}
+
+
+@pytest.mark.xdist_group("nbgrader")
+def test_untouched_student_version_earns_zero(graded_episode):
+    """Does a student version handed in untouched score zero on every auto-graded cell?"""
+    episode, root, _ = graded_episode
+    grades = _grades(root, episode, "untouched")
+    scored = {key: score for key, (score, _, manual) in grades.items() if not manual and score != 0}
+    assert scored == {}
