@@ -37,9 +37,9 @@ def prepare(root: Path = DEFAULT_ROOT, episodes: list[str] | None = None, db_url
     db_url : SQLAlchemy URL of the gradebook; SQLite in ``root/gradebook.db`` when None.
     """
     syllabus = load_syllabus()
+    selected = [syllabus.episode(e) for e in episodes] if episodes else syllabus.episodes()
     root = Path(root).resolve()
     root.mkdir(parents=True, exist_ok=True)
-    selected = [syllabus.episode(e) for e in episodes] if episodes else syllabus.episodes()
     for ep in selected:
         target = root / "source" / ep.id
         target.mkdir(parents=True, exist_ok=True)
