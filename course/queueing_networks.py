@@ -38,6 +38,11 @@ from course.validation import (
     require_stable,
 )
 
+try:  # Ep51's module owns Erlang C; keep working if a trimmed kit ships without it.
+    from course.queueing import erlang_c as _shared_erlang_c
+except ImportError:  # pragma: no cover - exercised only when course.queueing is absent
+    _shared_erlang_c = None
+
 # ---------------------------------------------------------------- operational laws
 
 
@@ -211,19 +216,21 @@ def mva(demands, think_time: float, population: int, delay_demands=()) -> MVASol
 
     >>> s = mva([0.010, 0.020], think_time=1.0, population=50)
     >>> round(float(s.throughput[-1]), 2), round(float(s.response_time[-1]), 3)
-    (45.51, 0.099)
+    (44.27, 0.13)
 
     Taught in: Ep53 · 1-foundations (MVA solver widget) and 2-implementation.
     """
     demands = require_array("demands", demands, non_negative=True)
     think_time = require_non_negative("think_time", think_time)
     population = require_int("population", population, minimum=1)
-    delay_demands = np.asarray(
-        [] if len(delay_demands) == 0 else require_array("delay_demands", delay_demands, non_negative=True),
-        dtype=float,
-    )
+    if delay_demands is None or len(delay_demands) == 0:
+        delay_demands = np.zeros(0)
+    else:
+        delay_demands = require_array("delay_demands", delay_demands, non_negative=True)
     if demands.sum() + delay_demands.sum() + think_time <= 0:
-        raise ValueError("demands, delay_demands and think_time cannot all be 0 (infinite throughput)")
+        raise ValueError(
+            "demands, delay_demands and think_time cannot all be 0 (infinite throughput)"
+        )
     queueing_count = demands.size
     all_demands = np.concatenate([demands, delay_demands])
     is_queue = np.arange(all_demands.size) < queueing_count
@@ -252,13 +259,20 @@ def mva(demands, think_time: float, population: int, delay_demands=()) -> MVASol
 # ---------------------------------------------------------------- open Jackson networks
 
 
-def _erlang_c(offered_load: float, servers: int) -> float:
+def _erlang_c_by_recursion(offered_load: float, servers: int) -> float:
     """Probability of waiting in M/M/c, by the stable Erlang B recursion (no A^c/c!)."""
     blocking = 1.0
     for k in range(1, servers + 1):
         blocking = offered_load * blocking / (k + offered_load * blocking)
     rho = offered_load / servers
     return blocking / (1.0 - rho * (1.0 - blocking))
+
+
+def _erlang_c(offered_load: float, servers: int) -> float:
+    """Erlang C from course.queueing (one implementation taught in Ep51), else the local one."""
+    if _shared_erlang_c is None:
+        return _erlang_c_by_recursion(offered_load, servers)
+    return float(_shared_erlang_c(servers, offered_load))
 
 
 class JacksonNetwork:
@@ -291,20 +305,30 @@ class JacksonNetwork:
     """
 
     def __init__(self, external_arrivals, routing, service_rates, servers=1):
-        self.external_arrivals = require_array("external_arrivals", external_arrivals, non_negative=True)
+        self.external_arrivals = require_array(
+            "external_arrivals", external_arrivals, non_negative=True
+        )
         nodes = self.external_arrivals.size
         if self.external_arrivals.sum() <= 0:
             raise ValueError("external_arrivals must contain at least one rate > 0")
         self.service_rates = require_array("service_rates", service_rates, positive=True)
-        require_same_length("external_arrivals", self.external_arrivals, "service_rates", self.service_rates)
+        require_same_length(
+            "external_arrivals", self.external_arrivals, "service_rates", self.service_rates
+        )
         self.routing = self._check_routing(routing, nodes)
-        server_values = np.broadcast_to(np.asarray(servers), (nodes,)) if np.ndim(servers) == 0 else servers
+        server_values = (
+            np.broadcast_to(np.asarray(servers), (nodes,)) if np.ndim(servers) == 0 else servers
+        )
         if len(server_values) != nodes:
-            raise ValueError(f"servers must be one whole number or {nodes} of them; got {len(server_values)}")
+            raise ValueError(
+                f"servers must be one whole number or {nodes} of them; got {len(server_values)}"
+            )
         self.servers = np.array([require_int("servers", c, minimum=1) for c in server_values])
 
         # (I - R)^T λ = a is the traffic equation λ = a + λR written for a linear solver.
-        self.arrival_rates = np.linalg.solve((np.eye(nodes) - self.routing).T, self.external_arrivals)
+        self.arrival_rates = np.linalg.solve(
+            (np.eye(nodes) - self.routing).T, self.external_arrivals
+        )
         self.arrival_rates = np.clip(self.arrival_rates, 0.0, None)  # remove -1e-17 round-off
         self.utilization = self.arrival_rates / (self.servers * self.service_rates)
         for k, rho in enumerate(self.utilization):
@@ -319,7 +343,9 @@ class JacksonNetwork:
                 for lam, mu, c in zip(self.arrival_rates, self.service_rates, self.servers)
             ]
         )
-        waiting = self.probability_of_waiting / (self.servers * self.service_rates - self.arrival_rates)
+        waiting = self.probability_of_waiting / (
+            self.servers * self.service_rates - self.arrival_rates
+        )
         self.response_times = waiting + 1.0 / self.service_rates
         self.queue_lengths = self.arrival_rates * self.response_times
         self.throughput = float(self.external_arrivals.sum())
@@ -335,13 +361,17 @@ class JacksonNetwork:
         except (TypeError, ValueError):
             raise ValueError("routing must be a square matrix of probabilities") from None
         if matrix.shape != (nodes, nodes):
-            raise ValueError(f"routing must be a {nodes}x{nodes} matrix (one row per node); got shape {matrix.shape}")
+            raise ValueError(
+                f"routing must be a {nodes}x{nodes} matrix (one row per node); got shape {matrix.shape}"
+            )
         if not np.all(np.isfinite(matrix)) or np.any(matrix < 0) or np.any(matrix > 1):
             raise ValueError("routing must contain probabilities in [0, 1]")
         row_sums = matrix.sum(axis=1)
         if np.any(row_sums > 1 + 1e-9):
             k = int(np.argmax(row_sums))
-            raise ValueError(f"routing row {k} must sum to <= 1 (the rest leaves); got {row_sums[k]:.6g}")
+            raise ValueError(
+                f"routing row {k} must sum to <= 1 (the rest leaves); got {row_sums[k]:.6g}"
+            )
         # Spectral radius < 1 <=> every request eventually leaves, so I - R is invertible.
         if nodes and max(abs(np.linalg.eigvals(matrix))) >= 1 - 1e-12:
             raise ValueError(
