@@ -44,7 +44,7 @@ lint: venv
 	$(BIN)/ruff check course grading tests bench
 
 test: venv chromium lint
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup \
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile \
 		--nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		tests series-1 series-3
 

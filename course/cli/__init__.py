@@ -17,6 +17,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lab": ("lab", "build or update the learner workspace and start JupyterLab on the start page"),
     "release": ("release", "generate the student version of episodes with nbgrader"),
     "syllabus": ("syllabus", "print the course map from the syllabus"),
+    "grade": ("grade", "autograde submissions with nbgrader, sandboxed and in parallel"),
+    "export": ("export", "export grades and per-question statistics as CSV"),
+    "keys": ("keys", "create or show the certificate issuer's signing key"),
+    "certify": ("certify", "issue a signed Open Badges 3.0 certificate to a learner who passed a series"),
+    "verify": ("verify", "check a certificate's signature, issuer key and revocation status"),
+    "revoke": ("revoke", "add a certificate to the signed revocation list"),
+    "progress": ("progress", "show your progress per episode and the notebook to open next"),
+    "search": ("search", "search the notebooks by title, headings and text"),
 }
 
 

@@ -32,6 +32,10 @@ def run(args) -> int:
         command.append(f"--port={args.port}")
     if args.no_browser:
         command.append("--no-browser")
+    if os.geteuid() == 0:  # containers and CI machines run as root; JupyterLab refuses without this
+        command.append("--allow-root")
+    env = dict(os.environ)
+    # nbgrader's formgrader runs `alembic` from PATH when it creates a gradebook.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     print("Starting JupyterLab:", " ".join(command))
-    os.chdir(workspace)
-    return subprocess.call(command)
+    return subprocess.call(command, cwd=workspace, env=env)
