@@ -32,7 +32,8 @@ from course.validation import require_non_negative, require_positive
 __all__ = ["LittlesLaw", "solve", "concurrency", "pool_size", "ceil_count"]
 
 # Rounding to this many significant digits before a ceiling absorbs floating-point noise
-# (200/0.8 = 250.00000000000003) without hiding any genuine fraction a sizing question has.
+# (100 × 0.07 / 0.7 = 10.000000000000002) without hiding any genuine fraction a sizing
+# question has.
 _SIGNIFICANT_DIGITS = 9
 
 
@@ -80,14 +81,19 @@ def solve(L: float | None = None, arrival_rate: float | None = None, W: float | 
     if missing == ["L"]:
         arrival_rate = require_non_negative("arrival_rate", arrival_rate)
         W = require_non_negative("W", W)
-        return LittlesLaw(L=arrival_rate * W, arrival_rate=arrival_rate, W=W)
-    if missing == ["W"]:
+        L = arrival_rate * W
+    elif missing == ["W"]:
         L = require_non_negative("L", L)
         arrival_rate = require_positive("arrival_rate", arrival_rate)
-        return LittlesLaw(L=L, arrival_rate=arrival_rate, W=L / arrival_rate)
-    L = require_non_negative("L", L)
-    W = require_positive("W", W)
-    return LittlesLaw(L=L, arrival_rate=L / W, W=W)
+        W = L / arrival_rate
+    else:
+        L = require_non_negative("L", L)
+        W = require_positive("W", W)
+        arrival_rate = L / W
+    result = LittlesLaw(L=L, arrival_rate=arrival_rate, W=W)
+    if not math.isfinite(getattr(result, missing[0])):
+        raise ValueError(f"{missing[0]} overflows a float with these inputs; check their units")
+    return result
 
 
 def concurrency(arrival_rate: float, time_in_system: float) -> float:
@@ -106,11 +112,12 @@ def concurrency(arrival_rate: float, time_in_system: float) -> float:
 def ceil_count(value: float) -> int:
     """Round a count up, ignoring floating-point noise in the last digits.
 
-    ``math.ceil(200 / 0.8)`` is 251 because 200/0.8 = 250.00000000000003 in binary
-    floating point; rounding to 9 significant digits first gives the intended 250.
+    ``math.ceil(100 * 0.07 / 0.7)`` is 11 because the product is 10.000000000000002 in
+    binary floating point; rounding to 9 significant digits first gives the intended 10.
+    Differences below that (a relative 10⁻⁹) count as noise, anything larger rounds up.
 
-    >>> ceil_count(200 / 0.8), ceil_count(10 / 0.9)
-    (250, 12)
+    >>> ceil_count(100 * 0.07 / 0.7), ceil_count(10 / 0.9), ceil_count(250.001)
+    (10, 12, 251)
 
     Taught in: Ep51 · 1-foundations.
     """
@@ -137,4 +144,7 @@ def pool_size(arrival_rate: float, time_in_system: float, target_utilization: fl
     target = require_positive("target_utilization", target_utilization)
     if target > 1:
         raise ValueError(f"target_utilization must lie in (0, 1]; got {target:g}")
-    return ceil_count(concurrency(arrival_rate, time_in_system) / target)
+    needed = concurrency(arrival_rate, time_in_system) / target
+    if not math.isfinite(needed):
+        raise ValueError(f"target_utilization {target:g} is too small: the pool size overflows")
+    return ceil_count(needed)
