@@ -43,7 +43,7 @@ def test_clean_keeps_nbgrader_metadata_and_checked_text_output(executed_notebook
     assert [c.metadata.get("nbgrader") for c in nb.cells] == expected
     checked = nb.cells[-1]
     assert [o.data for o in checked.outputs] == [{"text/plain": "2"}]
-    assert checked.outputs[0].execution_count is None
+    assert checked.execution_count == checked.outputs[0].execution_count == 1
 
 
 def test_clean_file_is_idempotent(tmp_path, executed_notebook):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 
 import pytest
@@ -48,7 +49,7 @@ def test_widget_survives_its_sweep_with_messages_not_tracebacks(spec):
     for setting in settings:
         widget.set(**setting)
         if widget.error:
-            assert widget.error in widget.message.value
+            assert html.escape(widget.error) in widget.message.value
         else:
             assert widget.message.value == ""
             assert not any(math.isinf(v) for v in _figure_numbers(widget)), f"{spec.name} plots inf at {setting}"
