@@ -6,7 +6,10 @@ workers), every call with a 0.5 s timeout, a Hystrix-default circuit breaker and
 
 Baselines, measured in the same run: the same scenario without patterns (what the
 patterns cost), and a bare heapq loop processing the same number of events with a no-op
-callback (the floor any heap-based Python simulator pays). A second table row times the
+callback (the floor any heap-based Python simulator pays). The compiled fast path
+(course.patterns.fast) runs the same scenario and is compared with both; its compile time
+(fresh process, empty numba cache) and its first call (cache load) are reported apart, and
+``same_records`` says whether it returned the readable engine's very requests. A second table row times the
 Ep13 chaos scenario a widget re-runs on every slider move (goal: < 200 ms, DataFrames
 included). Wall time is reported next to CPU time (and ratios of both): on a shared,
 loaded machine wall time is inflated and noisy, CPU time much less so.
@@ -16,8 +19,15 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
+
+import numpy as np
 
 from course.patterns import (
     HYSTRIX,
@@ -27,6 +37,7 @@ from course.patterns import (
     Exponential,
     Service,
     Simulation,
+    fast,
 )
 from course.patterns.scenarios import chaos_scenario
 
@@ -72,6 +83,84 @@ def bare_heap_loop(events: int) -> tuple[float, float]:
     return time.perf_counter() - started_wall, time.process_time() - started_cpu
 
 
+#: A fresh interpreter compiling the fast path with an empty numba cache (a tiny run).
+COLD_COMPILE = """
+import time
+from course.patterns import fast, Client, Dependency, Exponential, Service, Simulation, HYSTRIX
+api = Service("api", 4, Exponential(100.0), calls=[Dependency("db", timeout=1.0, breaker=HYSTRIX)])
+simulation = Simulation([api, Service("db", 4, Exponential(100.0))],
+                        [Client("users", 10.0, Dependency("api"))])
+started_wall, started_cpu = time.perf_counter(), time.process_time()
+fast.run(simulation, 1.0)
+print(time.perf_counter() - started_wall, time.process_time() - started_cpu)
+"""
+
+
+def cold_compile() -> tuple[float, float]:
+    """Wall and CPU seconds of the first fast-path call in a new process with no numba cache."""
+    with tempfile.TemporaryDirectory() as cache:
+        output = subprocess.run(
+            [sys.executable, "-c", COLD_COMPILE], capture_output=True, text=True, check=True,
+            cwd=Path(__file__).resolve().parent.parent,
+            env={**os.environ, "NUMBA_CACHE_DIR": cache})
+    wall, cpu = output.stdout.split()
+    return float(wall), float(cpu)
+
+
+def timed_fast_run(simulation: Simulation):
+    started_wall, started_cpu = time.perf_counter(), time.process_time()
+    result = fast.run(simulation, DURATION)
+    return result, time.perf_counter() - started_wall, time.process_time() - started_cpu
+
+
+def fast_row(case, result, wall, cpu, baseline, baseline_wall, baseline_cpu, goal=None,
+             **extra) -> dict:
+    return {
+        "case": case, "simulated_s": DURATION, "requests": result.requests_count,
+        "events": result.events, "wall_s": wall, "cpu_s": cpu,
+        "requests_per_s": result.requests_count / wall, "events_per_s": result.events / wall,
+        "baseline": baseline, "ratio_vs_baseline": wall / baseline_wall,
+        "cpu_ratio_vs_baseline": cpu / baseline_cpu, "goal_s": goal,
+        "meets_goal": None if goal is None else wall < goal, **extra,
+    }
+
+
+def fast_path_rows(reference, reference_wall, reference_cpu, heap_wall, heap_cpu) -> list[dict]:
+    """The compiled path on the benchmark scenario, against the readable engine and heapq."""
+    simulation = three_services(patterns=True)
+    first, first_wall, first_cpu = timed_fast_run(simulation)
+    cache_hits = (sum(fast.kernels.simulate.stats.cache_hits.values())
+                  if fast.NUMBA_AVAILABLE else 0)
+    runs = [timed_fast_run(simulation) for _ in range(3)]
+    result, wall, cpu = runs[[run[1] for run in runs].index(statistics.median(
+        run[1] for run in runs))]
+    requests = reference.requests
+    same = (result.events == reference.events
+            and np.array_equal(result.outcome, requests.outcome.cat.codes.to_numpy())
+            and np.array_equal(result.end, requests.end.to_numpy(), equal_nan=True))
+    compile_wall, compile_cpu = cold_compile()
+    started_wall, started_cpu = time.perf_counter(), time.process_time()
+    result.timeline(1.0)
+    result.calls  # noqa: B018 - building the DataFrame is what is timed
+    frames_wall, frames_cpu = time.perf_counter() - started_wall, time.process_time() - started_cpu
+    engine = f"{result.engine}, warm cache, median of 3"
+    return [
+        fast_row(f"breaker + bulkhead, fast path ({engine})", result, wall, cpu,
+                 "readable engine, same scenario", reference_wall, reference_cpu, GOAL_SECONDS,
+                 same_records=same, loop_wall_s=result.wall_time),
+        fast_row(f"breaker + bulkhead, fast path ({engine})", result, wall, cpu,
+                 "bare heapq loop, same events", heap_wall, heap_cpu, GOAL_SECONDS),
+        fast_row("fast path: first call in this process (cache load + run)", first, first_wall,
+                 first_cpu, "fast path, warm", wall, cpu, cache_hits=cache_hits),
+        fast_row("fast path: compile, new process, empty cache (1 s run)", first, compile_wall,
+                 compile_cpu, "fast path, warm", wall, cpu)
+        | {"requests": None, "events": None, "requests_per_s": None, "events_per_s": None},
+        fast_row("fast path: timeline(1 s) + calls DataFrames", first, frames_wall, frames_cpu,
+                 "fast path, warm", wall, cpu)
+        | {"requests_per_s": None, "events_per_s": None},
+    ]
+
+
 def row(case, result, wall, cpu, baseline, baseline_wall, goal=None, baseline_cpu=None) -> dict:
     requests = len(result.requests) if result is not None else None
     return {
@@ -112,6 +201,7 @@ def run() -> list[dict]:
                "simulate (breaker + bulkhead)", wall, baseline_cpu=cpu),
          "requests": len(guarded.requests)},
     ]
+    rows += fast_path_rows(guarded, wall, cpu, heap_wall, heap_cpu)
     walls, cpus = [], []
     for _ in range(5):
         started_wall, started_cpu = time.perf_counter(), time.process_time()
