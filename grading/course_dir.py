@@ -57,6 +57,8 @@ def nbgrader(root: Path, *args: str, check: bool = True, timeout: float | None =
     """Run ``nbgrader ARGS`` in the course root with this environment's Python."""
     env = dict(os.environ)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    # nbgrader runs `alembic` from PATH when it creates a gradebook: use this environment's.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     result = subprocess.run(
         [sys.executable, "-m", "nbgrader", *args],
         cwd=root,

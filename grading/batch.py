@@ -1,0 +1,219 @@
+"""Grade a batch of submissions: repair, sandboxed autograde in parallel, merge, check.
+
+1. collect: ``<submissions>/<student>/<episode>/*.ipynb`` (copied into the course root's
+   ``submitted/``), or what nbgrader's exchange already put in ``submitted/``;
+2. in ``workers`` processes at a time, for each student: repair the notebooks with
+   :data:`grading.repair.PIPELINE`, then run nbgrader autograde in a private course root with
+   every kernel in the sandbox (:mod:`grading.worker`, :mod:`grading.sandbox`);
+3. merge each result into the main gradebook as it arrives, in this process only (one writer),
+   and copy the autograded notebooks back for formgrader and ``generate_feedback``;
+4. check the gradebook (:func:`grading.integrity.integrity_problems`) and write the report.
+
+The worker processes are started first, so that they import nbgrader while this process
+reads the gradebook.
+
+Taught in: instructor guide (grading/README.md).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from grading.course_settings import course_settings, use_this_environment
+from grading.options import GradingOptions
+from grading.report import BatchReport, StudentOutcome
+from grading.sandbox import (
+    ResourceLimits,
+    SandboxPolicy,
+    default_hidden,
+    default_visible,
+    isolation_level,
+)
+
+
+def collect_submissions(root: Path, episode: str, submissions: Path | None = None,
+                        students: list[str] | None = None) -> dict[str, Path]:
+    """``{student: folder}`` of submitted work, copying ``submissions/<student>/<episode>/`` in first."""
+    from grading.private_root import valid_student_id
+
+    root = Path(root)
+    if submissions is not None:
+        submissions = Path(submissions)
+        if not submissions.is_dir():
+            raise ValueError(f"submissions folder {submissions} does not exist")
+        for folder in sorted(submissions.iterdir()):
+            if not (folder / episode).is_dir() or (students and folder.name not in students):
+                continue
+            target = root / "submitted" / valid_student_id(folder.name) / episode
+            if target.exists():
+                shutil.rmtree(target)
+            target.mkdir(parents=True)
+            for entry in (folder / episode).iterdir():
+                # Regular files only: a symlink could make the grader (root) copy any file it can read.
+                if entry.is_file() and not entry.is_symlink() and (entry.suffix == ".ipynb" or entry.name == "timestamp.txt"):
+                    shutil.copy2(entry, target / entry.name)
+    found = {}
+    submitted = root / "submitted"
+    for folder in sorted(submitted.iterdir()) if submitted.is_dir() else []:
+        if (folder / episode).is_dir() and (not students or folder.name in students):
+            found[valid_student_id(folder.name)] = folder / episode
+    return found
+
+
+def load_references(root: Path, episode: str, db_url: str, course_id: str) -> dict:
+    """The release version and gradebook sources of every notebook of ``episode`` that has graded cells."""
+    import nbformat
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from grading.repair import Reference
+
+    refs = {}
+    with Gradebook(db_url, course_id) as gb:
+        try:
+            assignment = gb.find_assignment(episode)
+        except MissingEntry:
+            raise ValueError(f"{episode} is not in the gradebook: run `dsu release {episode} --root {root}` first") from None
+        for nb in assignment.notebooks:
+            if not nb.grade_cells and not nb.task_cells:
+                continue
+            path = Path(root) / "release" / episode / f"{nb.name}.ipynb"
+            if not path.is_file():
+                raise ValueError(f"release version {path} is missing: run `dsu release {episode}` first")
+            sources = {cell.name: cell.source for cell in nb.source_cells}
+            refs[nb.name] = Reference.from_release(nb.name, nbformat.read(path, as_version=4), sources)
+    return refs
+
+
+def _warm_up() -> None:
+    """Import nbgrader in a fresh worker while the parent is still reading the gradebook."""
+    import nbgrader.apps  # noqa: F401
+
+    import grading.repair  # noqa: F401
+    import grading.worker  # noqa: F401
+
+
+def _start_pool(workers: int) -> ProcessPoolExecutor:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_warm_up)
+    for _ in range(workers):
+        pool.submit(int)  # spawns the workers now; each imports nbgrader in its initializer
+    return pool
+
+
+def _run_jobs(pool: ProcessPoolExecutor, jobs: list[dict], workers: int, on_result) -> None:
+    """Grade ``jobs`` on ``pool``; the jobs of a worker process that died are retried once in a new pool."""
+    from grading.worker import autograde_job
+
+    def failed(job, error):
+        on_result(job, {"student": job["student"], "ok": False, "events": [], "log": "", "error": error})
+
+    for attempt in (1, 2):
+        retry = []
+        with pool:
+            futures = {}
+            for job in jobs:
+                try:
+                    futures[pool.submit(autograde_job, job)] = job
+                except BrokenProcessPool:
+                    retry.append(job)
+            for future in as_completed(futures):
+                job = futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    retry.append(job)
+                    continue
+                except Exception as error:  # a bug in a worker must not lose the batch
+                    failed(job, f"{type(error).__name__}: {error}")
+                    continue
+                on_result(job, result)
+        if not retry:
+            return
+        if attempt == 1:
+            jobs, pool = retry, _start_pool(min(workers, len(retry)))
+    for job in retry:
+        failed(job, "the grading worker process died twice")
+
+
+def grade_batch(root: Path, episode: str, options: GradingOptions | None = None,
+                submissions: Path | None = None, students: list[str] | None = None,
+                keys_dir: Path | None = None, log=print) -> BatchReport:
+    """Grade every submission of ``episode`` in the nbgrader course ``root``; return the report."""
+    options = options or GradingOptions()
+    root = Path(root).resolve()
+    use_this_environment()
+    started = time.monotonic()
+    level = isolation_level(options.sandbox)
+    folders = collect_submissions(root, episode, submissions, students)
+    workers = max(1, min(options.workers, len(folders)))
+    pool = _start_pool(workers) if folders else None
+    if not folders:
+        log(f"  no submissions of {episode} found in {submissions or root / 'submitted'}")
+
+    from nbgrader.api import Gradebook
+
+    from grading.integrity import integrity_problems
+    from grading.merge import merge_result
+    from grading.private_root import build_template
+
+    db_url, course_id = course_settings(root, options.db_url)
+    report = BatchReport(episode=episode, isolation=level, workers=workers)
+    scratch = Path(tempfile.mkdtemp(prefix="dsu-grade-", dir=options.scratch))
+    try:
+        refs = load_references(root, episode, db_url, course_id)
+        template = build_template(db_url, course_id, episode, scratch / "template.db")
+        limits = ResourceLimits(memory_mb=options.memory_mb, cpu_seconds=options.cpu_seconds,
+                                processes=options.max_processes, file_mb=options.file_mb)
+        extra = [p for p in (options.hide or "").split(os.pathsep) if p]
+        hidden = default_hidden(root, submissions, scratch, keys_dir, os.environ.get("DSU_KEYS_DIR"), *extra)
+        policy = SandboxPolicy(limits=limits, hidden=hidden, visible=default_visible())
+        common = {"episode": episode, "course_id": course_id, "references": refs, "scratch": str(scratch),
+                  "template": str(template), "data_files": str(root / "source" / episode), "level": level,
+                  "policy": policy, "main_config": str(root / "nbgrader_config.py"),
+                  "cell_timeout": options.cell_timeout, "kernel_restarts": options.kernel_restarts,
+                  "output_limit": options.output_kb * 1024}
+        jobs = [dict(common, student=student, folder=str(folder)) for student, folder in folders.items()]
+        manual = {(name, c.grade_id) for name, ref in refs.items() for c in ref.cells if c.kind == "manual"}
+
+        with Gradebook(db_url, course_id) as gradebook:
+            def on_result(job: dict, result: dict) -> None:
+                student = job["student"]
+                issues = result.get("issues", {})
+                found = [i for notebook in issues.values() for i in notebook]
+                outcome = StudentOutcome(student, "failed", issues=found, events=result.get("events", []))
+                if result["ok"]:
+                    merge_result(gradebook, episode, result, issues, manual)
+                    graded = Path(result["root"]) / "autograded" / student / episode
+                    target = root / "autograded" / student / episode
+                    if target.exists():
+                        shutil.rmtree(target)
+                    shutil.copytree(graded, target, symlinks=False,
+                                    ignore=lambda d, names: [n for n in names if not n.endswith((".ipynb", ".txt"))])
+                    submission = gradebook.find_submission(episode, student)
+                    outcome.status, outcome.score, outcome.max_score = "graded", submission.score, submission.max_score
+                else:
+                    error = (result.get("error") or "").strip().splitlines()
+                    outcome.error = (error[-1] if error else "unknown error") + "\n" + result.get("log", "")[-1500:]
+                if result.get("root"):
+                    shutil.rmtree(result["root"], ignore_errors=True)
+                report.outcomes.append(outcome)
+                log(f"  {student}: {outcome.summary().splitlines()[0]}")
+
+            if pool is not None:
+                _run_jobs(pool, jobs, workers, on_result)
+                pool = None
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+    report.integrity = integrity_problems(db_url, course_id, [episode])
+    report.seconds = time.monotonic() - started
+    report.write(root / "reports" / f"{episode}.json")
+    return report

@@ -1,0 +1,190 @@
+"""nbgrader's Execute step, hardened: a runaway or crashing answer costs one question.
+
+nbgrader runs a notebook top to bottom in one kernel. Out of the box a kernel that dies
+(``os._exit``, a segfault, the CPU limit) or ignores the timeout interrupt ends grading of the
+whole notebook, and 100 MB of printed output lands in the gradebook's notebook. Here:
+
+* a cell over the time limit is interrupted and gets an error naming its question; if the
+  kernel does not come back (the answer swallows ``KeyboardInterrupt``) it is replaced;
+* when the kernel dies or is replaced, a new sandboxed kernel is started, the code cells
+  above are replayed silently (except cells that already timed out or crashed), and grading
+  continues with the next cell — at most ``kernel_restarts`` times per notebook, after which
+  the remaining cells get an error and score 0;
+* output beyond ``output_limit`` characters per cell is cut (error outputs always kept);
+* every such event is written to ``events_file`` (one JSON line per notebook) for the report.
+
+nbgrader's own check stays: a cell whose execute reply says "error" scores 0 even if the
+student silenced the traceback display (#1324).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from queue import Empty
+
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets import Integer, Unicode
+
+from grading.kernel_manager import SandboxKernelManager
+
+TIMEOUT_ENAME = "CellTimeoutError"
+KERNEL_DIED_ENAME = "KernelDied"
+NOT_RUN_ENAME = "NotRun"
+
+
+def _error(ename: str, message: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=message,
+                        traceback=[f"{ename}: {message}"])
+
+
+def _question(cell, index: int) -> str:
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+    return grade_id or f"cell {index}"
+
+
+class SandboxedExecute(Execute):
+    """Execute with per-question timeouts, kernel-death recovery and output caps."""
+
+    kernel_restarts = Integer(3, help="kernel replacements allowed per notebook").tag(config=True)
+    output_limit = Integer(1_048_576, help="characters of output kept per cell").tag(config=True)
+    events_file = Unicode("", help="JSON-lines file receiving grading events").tag(config=True)
+
+    def __init__(self, **kw):
+        kw["kernel_manager_class"] = SandboxKernelManager
+        super().__init__(**kw)
+        # The kernel's state is worthless once graded: kill it instead of waiting for it.
+        self.shutdown_kernel = "immediate"
+
+    # -- per-notebook state ---------------------------------------------------------------
+    def preprocess(self, nb, resources=None, km=None):
+        self._events: list[dict] = []
+        self._restarts = 0
+        self._poisoned: set[int] = set()
+        self._output_chars: dict[int, int] = {}
+        self._cwd = (resources or {}).get("metadata", {}).get("path")
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            self._write_events(resources or {})
+
+    def _write_events(self, resources: dict) -> None:
+        if not self.events_file:
+            return
+        notebook = resources.get("nbgrader", {}).get("notebook", "")
+        with open(self.events_file, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"notebook": notebook, "events": self._events}) + "\n")
+
+    def _record(self, kind: str, cell, index: int, detail: str) -> None:
+        self._events.append({"kind": kind, "cell_index": index,
+                             "question": _question(cell, index), "detail": detail})
+
+    # -- cells ------------------------------------------------------------------------------
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        if cell.cell_type != "code" or not cell.source.strip():
+            return cell
+        if self._restarts > self.kernel_restarts:
+            cell.outputs = [_error(NOT_RUN_ENAME, f"not run: the kernel died {self._restarts} times "
+                                   "in this notebook; the remaining cells score 0")]
+            self._record("not_run", cell, cell_index, "too many kernel restarts")
+            return cell
+        self._current = cell_index
+        try:
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        except (DeadKernelError, CellTimeoutError) as failure:
+            if isinstance(failure, DeadKernelError):
+                how = self.km.exit_description if self.km is not None else "exit status unknown"
+                message = (f"the kernel died while running {_question(cell, cell_index)} ({how}); "
+                           "the grader started a new kernel and went on with the next cell")
+                kind, ename = "kernel_died", KERNEL_DIED_ENAME
+            else:
+                message = (f"{_question(cell, cell_index)} did not stop within {self.timeout} s and "
+                           "ignored the interrupt; the grader replaced the kernel")
+                kind, ename = "timeout", TIMEOUT_ENAME
+            cell.outputs = [o for o in cell.get("outputs", [])[:20] if o.get("ename") != ename]
+            cell.outputs.append(_error(ename, message))
+            self._events = [e for e in self._events if (e["kind"], e["cell_index"]) != (kind, cell_index)]
+            self._record(kind, cell, cell_index, message)
+            self._poisoned.add(cell_index)
+            await self._replace_kernel(cell_index)
+            self.nb.cells[cell_index] = cell
+            return cell
+
+    execute_cell = run_sync(async_execute_cell)
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        index = getattr(self, "_current", -1)
+        question = _question(cell, index) if cell is not None else "a cell"
+        message = (f"{question} did not finish within {timeout} s and was interrupted; "
+                   "the other questions were graded")
+        self.error_on_timeout = {"ename": TIMEOUT_ENAME, "evalue": message,
+                                 "traceback": [f"{TIMEOUT_ENAME}: {message}"]}
+        if cell is not None:
+            self._record("timeout", cell, index, message)
+            self._poisoned.add(index)
+        return await super()._async_handle_timeout(timeout, cell)
+
+    # -- kernel replacement ---------------------------------------------------------------
+    async def _replace_kernel(self, failed_index: int) -> None:
+        while True:
+            self._restarts += 1
+            if self.km is not None:
+                await self._async_cleanup_kernel()
+            self.km = self.create_kernel_manager()
+            if self._restarts > self.kernel_restarts:
+                return  # the remaining cells are marked "not run"; no kernel needed
+            await self.async_start_new_kernel(cwd=self._cwd)
+            await self.async_start_new_kernel_client()
+            failed_replay = await self._replay(failed_index)
+            if failed_replay is None:
+                return
+            self._poisoned.add(failed_replay)
+
+    async def _replay(self, upto: int) -> int | None:
+        """Re-run code cells above ``upto`` silently; the index of a cell that failed, or None."""
+        for index in range(upto):
+            cell = self.nb.cells[index]
+            if cell.cell_type != "code" or index in self._poisoned or not cell.source.strip():
+                continue
+            msg_id = self.kc.execute(cell.source, silent=True, store_history=False,
+                                     allow_stdin=False, stop_on_error=False)
+            if not await self._wait_quietly(msg_id):
+                return index
+        return None
+
+    async def _wait_quietly(self, msg_id: str) -> bool:
+        deadline = time.monotonic() + (self.timeout or 60)
+        while time.monotonic() < deadline:
+            try:
+                msg = await self.kc.shell_channel.get_msg(timeout=1)
+            except (TimeoutError, Empty):
+                if not await self.kc.is_alive():
+                    return False
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return True
+        return False
+
+    # -- output cap -------------------------------------------------------------------------
+    def output(self, outs, msg, display_id, cell_index):
+        out = super().output(outs, msg, display_id, cell_index)
+        if out is None or out.output_type == "error":
+            return out
+        used = self._output_chars.get(cell_index, 0)
+        size = len(out.get("text", "")) + sum(len(str(v)) for v in out.get("data", {}).values())
+        self._output_chars[cell_index] = used + size
+        if used + size <= self.output_limit:
+            return out
+        del outs[next(i for i, o in enumerate(outs) if o is out)]
+        if used <= self.output_limit:
+            keep = max(self.output_limit - used, 0)
+            if out.output_type == "stream" and keep:
+                outs.append(NotebookNode(output_type="stream", name=out.name, text=out.text[:keep]))
+            outs.append(NotebookNode(output_type="stream", name="stdout",
+                                     text=f"\n[grader: output cut after {self.output_limit:,} characters]\n"))
+            cell = self.nb.cells[cell_index]
+            self._record("output_cut", cell, cell_index, f"output over {self.output_limit:,} characters cut")
+        return None
