@@ -169,7 +169,7 @@ def step_foundations_runs_with_every_widget_and_no_error(lab):
     """Opened from the course map, does 1-foundations run all cells, showing every widget
     and plot, with no error or stderr output anywhere?"""
     lab.open(f"{WORKSPACE}/{START_PAGE}")
-    link = lab.notebook().locator(f'.jp-MarkdownCell a[href*="{episode().notebooks[0].filename}"]').first
+    link = lab.notebook().locator(f'.jp-MarkdownCell a[href*="{episode().notebooks[0].relative_path.as_posix()}"]').first
     link.click()
     lab.wait_for_notebook(FOUNDATIONS)
     started = time.monotonic()

@@ -52,10 +52,12 @@ def corpus(root, subs):
                     1, "event:kernel_died"),
         "abort": (answered(root, _answers(double="import os\ndef double(x):\n    os.abort()")),
                   1, "event:kernel_died"),
-        # 100 MB at once: the kernel's own flush needs several copies and hits its 1 GB limit.
+        # 100 MB at once: either the kernel's own flush needs several copies and hits its 1 GB
+        # limit (q1 lost), or the output reaches the grader and is cut; which one depends on
+        # how fast the kernel flushes, so both are defined outcomes — a crashed batch is not.
         "print_100mb": (answered(root, _answers(double=(
             "def double(x):\n    for _ in range(100):\n        print('x' * 1_000_000)\n    return 2 * x"))),
-                        1, None),
+                        (1, 3), None),
         # 100 MB over a second: it reaches the grader, which keeps the first 1 MB.
         "print_100mb_slowly": (answered(root, _answers(double=(
             "import time\ndef double(x):\n    for _ in range(100):\n        print('x' * 1_000_000)\n"
@@ -145,7 +147,8 @@ def test_each_submission_ends_with_its_defined_outcome(graded, case):
     _, expected_score, finding = cases[case]
     outcome = report.outcome(student)
     assert outcome.status == "graded", outcome.error
-    assert _auto_score(root, student) == expected_score
+    allowed = expected_score if isinstance(expected_score, tuple) else (expected_score,)
+    assert _auto_score(root, student) in allowed
     if finding is None:
         assert not [i for i in outcome.issues if i["severity"] != "info"], outcome.issues
     elif finding.startswith("event:"):
