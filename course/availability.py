@@ -41,10 +41,13 @@ from scipy import stats
 
 from course.validation import (
     require_array,
+    require_finite_result,
     require_int,
     require_non_negative,
+    require_open_unit,
     require_positive,
     require_probability,
+    require_rng,
 )
 
 __all__ = [
@@ -122,7 +125,8 @@ def k_of_n(k: int, n: int, availability: float) -> float:
 
     Taught in: Ep52 · 1-foundations.
     """
-    n = require_int("n", n, minimum=1)
+    # scipy works in floating point, where whole numbers are exact only below 2⁵³ ≈ 9e15.
+    n = require_int("n", n, minimum=1, maximum=10**15)
     k = require_int("k", k, minimum=1, maximum=n)
     availability = require_probability("availability", availability)
     return float(stats.binom.sf(k - 1, n, availability))
@@ -403,7 +407,8 @@ def budget_consumed(burn_rate: float, window: timedelta, period: timedelta = MON
     Taught in: Ep52 · 1-foundations.
     """
     rate = require_non_negative("burn_rate", burn_rate)
-    return rate * (_duration("window", window) / _duration("period", period))
+    spent = rate * (_duration("window", window) / _duration("period", period))
+    return require_finite_result(spent, "burn_rate", "window / period")
 
 
 def time_to_exhaustion(burn_rate: float, period: timedelta = MONTH) -> timedelta:
@@ -415,7 +420,13 @@ def time_to_exhaustion(burn_rate: float, period: timedelta = MONTH) -> timedelta
     Taught in: Ep52 · 1-foundations.
     """
     rate = require_positive("burn_rate", burn_rate)
-    return _duration("period", period) / rate
+    try:
+        return _duration("period", period) / rate
+    except OverflowError:  # timedelta holds at most 999,999,999 days
+        raise ValueError(
+            f"burn_rate must be large enough that period / burn_rate fits in a timedelta "
+            f"(under 999,999,999 days); got {rate:g}"
+        ) from None
 
 
 def incidents_within_budget(
@@ -497,16 +508,8 @@ class MonteCarloEstimate:
 
     def interval(self, confidence: float = 0.95) -> tuple[float, float]:
         """Normal-approximation confidence interval for the true value."""
-        z = stats.norm.ppf(0.5 + require_probability("confidence", confidence) / 2)
+        z = stats.norm.ppf(0.5 + require_open_unit("confidence", confidence) / 2)
         return self.mean - z * self.standard_error, self.mean + z * self.standard_error
-
-
-def _generator(seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or isinstance(seed, bool):
-        raise ValueError("seed must be an int >= 0 or a numpy Generator (results must be reproducible)")
-    return np.random.default_rng(require_int("seed", seed, minimum=0))
 
 
 def simulate_correlated_parallel(
@@ -526,10 +529,11 @@ def simulate_correlated_parallel(
     Taught in: Ep52 · 2-implementation.
     """
     availability = require_probability("availability", availability)
-    replicas = require_int("replicas", replicas, minimum=1)
+    # numpy draws the Binomial(replicas, A) count with a 64-bit n.
+    replicas = require_int("replicas", replicas, minimum=1, maximum=10**15)
     correlation = require_probability("correlation", correlation)
     trials = require_int("trials", trials, minimum=2, maximum=10_000_000)
-    rng = _generator(seed)
+    rng = require_rng("seed", seed)
     shared = rng.random(trials) < correlation
     common_up = rng.random(trials) < availability
     # The number of independent replicas up is Binomial(replicas, A): drawing the count is
@@ -581,7 +585,8 @@ def mtbf(mttf: float, mttr: float) -> float:
 
     Taught in: Ep52 · 1-foundations.
     """
-    return require_positive("mttf", mttf) + require_non_negative("mttr", mttr)
+    total = require_positive("mttf", mttf) + require_non_negative("mttr", mttr)
+    return require_finite_result(total, "mttf", "mttr")
 
 
 def mttr_for_availability(availability: float, mtbf: float) -> float:

@@ -61,6 +61,18 @@ def _symbol(name: str, value) -> int:
     return require_int(name, value, minimum=0, maximum=255)
 
 
+def _sequence(name: str, values) -> list:
+    """``values`` as a list, or a ValueError naming ``name`` if it is not a sequence."""
+    if isinstance(values, dict | set):
+        raise ValueError(f"{name} must be a sequence (a list, tuple or bytes); got {values!r}")
+    try:
+        return list(values)
+    except TypeError:
+        raise ValueError(
+            f"{name} must be a sequence (a list, tuple or bytes); got {values!r}"
+        ) from None
+
+
 def gf_add(a: int, b: int) -> int:
     """Sum (and difference) in GF(256): bitwise XOR, so a + a = 0.
 
@@ -157,7 +169,7 @@ class HammingDecoded:
 
 
 def _bits(name: str, bits, length: int) -> list[int]:
-    values = list(bits)
+    values = _sequence(name, bits)
     if len(values) != length:
         raise ValueError(f"{name} must have {length} bits; got {len(values)}")
     return [require_int(f"{name}[{i}]", b, minimum=0, maximum=1) for i, b in enumerate(values)]
@@ -329,7 +341,7 @@ class ReedSolomon:
         return f"ReedSolomon(n={self.n}, k={self.k})"
 
     def _data(self, data) -> list[int]:
-        values = list(data)
+        values = _sequence("data", data)
         if len(values) != self.k:
             raise ValueError(f"data must have k = {self.k} symbols; got {len(values)}")
         return [_symbol(f"data[{i}]", v) for i, v in enumerate(values)]
@@ -349,7 +361,7 @@ class ReedSolomon:
         return data + parity
 
     def _received(self, received) -> list[int | None]:
-        values = list(received)
+        values = _sequence("received", received)
         if len(values) != self.n:
             raise ValueError(
                 f"received must have n = {self.n} symbols (None for erased); got {len(values)}"
@@ -436,12 +448,14 @@ class ReedSolomon:
 
     def recover_shards(self, shards) -> list[bytes]:
         """Rebuild the k data shards from n shards with at most n − k of them ``None`` (lost)."""
-        shards = list(shards)
+        shards = _sequence("shards", shards)
         if len(shards) != self.n:
             raise ValueError(
                 f"shards must have n = {self.n} entries (None for lost); got {len(shards)}"
             )
         survivors = [i for i, s in enumerate(shards) if s is not None]
+        for i in survivors:
+            _require_bytes(f"shards[{i}]", shards[i])
         if len(survivors) < self.k:
             raise ValueError(
                 f"shards has {self.n - len(survivors)} lost; RS({self.n}, {self.k}) "
@@ -463,13 +477,23 @@ class ReedSolomon:
 
     @staticmethod
     def _shard_arrays(name: str, shards, count: int) -> list[np.ndarray]:
-        shards = list(shards)
+        shards = _sequence(name, shards)
         if len(shards) != count:
             raise ValueError(f"{name} must hold {count} shards; got {len(shards)}")
-        arrays = [np.frombuffer(bytes(s), dtype=np.uint8) for s in shards]
+        arrays = [
+            np.frombuffer(_require_bytes(f"{name}[{i}]", s), dtype=np.uint8)
+            for i, s in enumerate(shards)
+        ]
         if len({a.size for a in arrays}) != 1:
             raise ValueError(f"{name} must all have the same length in bytes (pad the last one)")
         return arrays
+
+
+def _require_bytes(name: str, shard) -> bytes:
+    """A shard is bytes-like; bytes(5) would silently make five zero bytes of an int."""
+    if not isinstance(shard, bytes | bytearray | memoryview):
+        raise ValueError(f"{name} must be bytes (or bytearray); got {type(shard).__name__}")
+    return bytes(shard)
 
 
 # ---------------------------------------------------------------- storage arithmetic

@@ -30,8 +30,11 @@ def registry() -> dict[str, dict]:
 def provenance(name: str) -> dict:
     """The provenance record of data set ``name``."""
     entries = registry()
-    if name not in entries:
-        raise ValueError(f"unknown data set {name!r}; registered: {', '.join(sorted(entries))}")
+    if not isinstance(name, str) or name not in entries:
+        raise ValueError(
+            f"name must be a registered data set ({', '.join(sorted(entries))}); "
+            f"got unknown data set {name!r}"
+        )
     return entries[name]
 
 

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from course.validation import require_int, require_non_negative, require_stable
+from course.validation import array_ndim, require_int, require_non_negative, require_stable
 
 __all__ = ["erlang_b", "erlang_c", "STABILITY", "MAX_SERVERS"]
 
@@ -61,7 +61,7 @@ def erlang_b(servers, offered_load):
 
     Taught in: Ep51 · 1-foundations.
     """
-    if np.ndim(servers) == 0 and np.ndim(offered_load) == 0:
+    if array_ndim("servers", servers) == 0 and array_ndim("offered_load", offered_load) == 0:
         count = require_int("servers", servers, minimum=0, maximum=MAX_SERVERS)
         load = require_non_negative("offered_load", offered_load)
         blocking = 1.0
@@ -83,7 +83,7 @@ def erlang_c(servers, offered_load):
 
     Taught in: Ep51 · 1-foundations.
     """
-    if np.ndim(servers) == 0 and np.ndim(offered_load) == 0:
+    if array_ndim("servers", servers) == 0 and array_ndim("offered_load", offered_load) == 0:
         count = require_int("servers", servers, minimum=1, maximum=MAX_SERVERS)
         load = require_non_negative("offered_load", offered_load)
         rho = require_stable(f"offered_load / servers ({STABILITY})", load / count)

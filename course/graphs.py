@@ -30,26 +30,48 @@ from scipy.optimize import brentq
 
 from course.validation import (
     require_array,
+    require_finite_result,
     require_int,
     require_non_negative,
     require_open_unit,
     require_positive,
     require_probability,
+    require_rng,
 )
 
 #: Light in glass fibre travels at about 2/3 of c: 200,000 km/s, i.e. 5 µs per km.
 FIBRE_SPEED_KM_PER_S = 200_000.0
 
+#: Largest graphs the generators build. networkx spends roughly half a kilobyte per link, so
+#: a million links is about half a gigabyte and a few seconds: far beyond the course's
+#: graphs, and the caps stop a typo (10⁹ nodes) from exhausting memory.
+MAX_NODES = 1_000_000
+MAX_EDGES = 1_000_000
+
 
 def _seed(seed):
     """networkx accepts an int or a numpy Generator; refuse None so runs are reproducible."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or isinstance(seed, bool):
+    require_rng("seed", seed)  # the check only: an int goes to networkx unchanged
+    return seed if isinstance(seed, np.random.Generator) else int(seed)
+
+
+def _require_graph(graph, undirected: bool = True) -> nx.Graph:
+    if not isinstance(graph, nx.Graph):
+        raise ValueError(f"graph must be a networkx Graph; got {graph!r}")
+    if undirected and graph.is_directed():
         raise ValueError(
-            "seed must be an int >= 0 or a numpy Generator (results must be reproducible)"
+            "graph must be undirected (connected components of a directed graph are "
+            "ambiguous): pass graph.to_undirected()"
         )
-    return require_int("seed", seed, minimum=0)
+    return graph
+
+
+def _require_edges(expected_edges: float, description: str) -> None:
+    if expected_edges > MAX_EDGES:
+        raise ValueError(
+            f"{description} gives about {expected_edges:.3g} links; at most {MAX_EDGES:,} "
+            "are built (reduce nodes or the link density)"
+        )
 
 
 # ---------------------------------------------------------------- random graph models
@@ -67,8 +89,11 @@ def erdos_renyi(nodes: int, edge_probability: float, seed) -> nx.Graph:
 
     Taught in: Ep55 · 1-foundations.
     """
-    nodes = require_int("nodes", nodes, minimum=1)
+    nodes = require_int("nodes", nodes, minimum=1, maximum=MAX_NODES)
     p = require_probability("edge_probability", edge_probability)
+    if 0 < p < 1e-15:  # the generator divides by log(1 − p), which rounds to 0 below ~1e-16
+        raise ValueError(f"edge_probability must be 0 or at least 1e-15; got {p:g}")
+    _require_edges(p * nodes * (nodes - 1) / 2, "edge_probability × nodes × (nodes − 1) / 2")
     # The fast generator skips non-edges geometrically: O(n + m) instead of O(n²).
     return nx.fast_gnp_random_graph(nodes, p, seed=_seed(seed))
 
@@ -99,12 +124,13 @@ def watts_strogatz(nodes: int, neighbours: int, rewiring_probability: float, see
 
     Taught in: Ep55 · 1-foundations.
     """
-    nodes = require_int("nodes", nodes, minimum=3)
+    nodes = require_int("nodes", nodes, minimum=3, maximum=MAX_NODES)
     neighbours = require_int("neighbours", neighbours, minimum=2, maximum=nodes - 1)
     if neighbours % 2:
         raise ValueError(
             f"neighbours must be even (half on each side of the ring); got {neighbours}"
         )
+    _require_edges(nodes * neighbours / 2, "nodes × neighbours / 2")
     p = require_probability("rewiring_probability", rewiring_probability)
     return nx.watts_strogatz_graph(nodes, neighbours, p, seed=_seed(seed))
 
@@ -120,8 +146,9 @@ def barabasi_albert(nodes: int, edges_per_node: int, seed) -> nx.Graph:
 
     Taught in: Ep55 · 1-foundations.
     """
-    nodes = require_int("nodes", nodes, minimum=2)
+    nodes = require_int("nodes", nodes, minimum=2, maximum=MAX_NODES)
     m = require_int("edges_per_node", edges_per_node, minimum=1, maximum=nodes - 1)
+    _require_edges(m * (nodes - m), "edges_per_node × (nodes − edges_per_node)")
     return nx.barabasi_albert_graph(nodes, m, seed=_seed(seed))
 
 
@@ -133,7 +160,7 @@ def mean_degree(graph: nx.Graph) -> float:
 
     Taught in: Ep55 · 1-foundations.
     """
-    if graph.number_of_nodes() == 0:
+    if _require_graph(graph, undirected=False).number_of_nodes() == 0:
         raise ValueError("graph must have at least one node")
     return 2.0 * graph.number_of_edges() / graph.number_of_nodes()
 
@@ -147,10 +174,11 @@ def giant_component_fraction(graph: nx.Graph, total_nodes: int | None = None) ->
 
     Taught in: Ep55 · 1-foundations.
     """
+    present = _require_graph(graph).number_of_nodes()
     total = (
-        graph.number_of_nodes()
+        present
         if total_nodes is None
-        else require_int("total_nodes", total_nodes, minimum=1)
+        else require_int("total_nodes", total_nodes, minimum=max(present, 1))
     )
     if total == 0:
         raise ValueError("graph must have at least one node")
@@ -230,7 +258,7 @@ def er_percolation_threshold(mean_degree: float) -> float:
 
     Taught in: Ep55 · 1-foundations.
     """
-    return 1.0 / require_positive("mean_degree", mean_degree)
+    return require_finite_result(1.0 / require_positive("mean_degree", mean_degree), "mean_degree")
 
 
 # ---------------------------------------------------------------- failure and attack
@@ -276,6 +304,7 @@ def removal_order(graph: nx.Graph, strategy: str, seed) -> list:
 
     Taught in: Ep55 · 2-implementation.
     """
+    _require_graph(graph, undirected=False)
     if strategy not in ("random", "attack"):
         raise ValueError(f"strategy must be 'random' or 'attack'; got {strategy!r}")
     seed = _seed(seed)
@@ -309,7 +338,7 @@ def percolation(
     fractions = require_array("fractions_removed", fractions_removed)
     if np.any((fractions < 0) | (fractions > 1)):
         raise ValueError("fractions_removed must lie in [0, 1]")
-    total = graph.number_of_nodes()
+    total = _require_graph(graph).number_of_nodes()
     if total == 0:
         raise ValueError("graph must have at least one node")
     largest = _largest_cluster_as_nodes_return(graph, removal_order(graph, strategy, seed))
@@ -340,9 +369,16 @@ def pagerank(graph: nx.Graph, damping: float = 0.85) -> pd.Series:
     Taught in: Ep55 · 1-foundations.
     """
     d = require_open_unit("damping", damping)
-    if graph.number_of_nodes() == 0:
+    if _require_graph(graph, undirected=False).number_of_nodes() == 0:
         raise ValueError("graph must have at least one node")
-    scores = nx.pagerank(graph, alpha=d, tol=1e-12, max_iter=10_000)
+    try:
+        scores = nx.pagerank(graph, alpha=d, tol=1e-12, max_iter=10_000)
+    except nx.PowerIterationFailedConvergence:
+        # Each step shrinks the error only by the factor d: 0.998^10000 is still 2e-9.
+        raise ValueError(
+            f"damping {d:g} is too close to 1: PageRank's power iteration did not converge "
+            "in 10,000 steps; use damping <= 0.99"
+        ) from None
     return pd.Series(scores, name="pagerank").sort_values(ascending=False, kind="stable")
 
 
@@ -362,6 +398,8 @@ def fibre_propagation_delay(distance_km: float) -> float:
 
 __all__ = [
     "FIBRE_SPEED_KM_PER_S",
+    "MAX_EDGES",
+    "MAX_NODES",
     "barabasi_albert",
     "edge_probability_for_mean_degree",
     "er_connectivity_threshold",

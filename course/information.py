@@ -28,10 +28,17 @@ from course.validation import (
     require_non_negative,
     require_positive,
     require_probability,
+    require_rng,
     require_same_length,
 )
 
 _SUM_TOLERANCE = 1e-9
+
+#: Gossip simulations keep one flag per node and repeat ``runs`` times. The caps (about a
+#: minute of work at most) stop a typo such as 10⁹ nodes from exhausting memory or hanging.
+MAX_GOSSIP_NODES = 1_000_000
+MAX_GOSSIP_RUNS = 100_000
+MAX_GOSSIP_WORK = 100_000_000  # nodes × runs
 
 
 def _distribution(name: str, values, min_length: int = 1) -> np.ndarray:
@@ -293,16 +300,6 @@ def push_gossip_rounds(nodes: int) -> float:
     return math.log2(nodes) + math.log(nodes)
 
 
-def _generator(seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or isinstance(seed, bool):
-        raise ValueError(
-            "seed must be an int >= 0 or a numpy Generator (results must be reproducible)"
-        )
-    return np.random.default_rng(require_int("seed", seed, minimum=0))
-
-
 def push_gossip_spread(nodes: int, seed) -> np.ndarray:
     """Simulate one push-gossip run; return the number of informed nodes after each round.
 
@@ -316,8 +313,8 @@ def push_gossip_spread(nodes: int, seed) -> np.ndarray:
 
     Taught in: Ep54 · 2-implementation.
     """
-    nodes = require_int("nodes", nodes, minimum=2)
-    rng = _generator(seed)
+    nodes = require_int("nodes", nodes, minimum=2, maximum=MAX_GOSSIP_NODES)
+    rng = require_rng("seed", seed)
     informed = np.zeros(nodes, dtype=bool)
     informed[0] = True
     counts = [1]
@@ -342,8 +339,14 @@ def simulate_push_gossip(nodes: int, runs: int, seed) -> np.ndarray:
 
     Taught in: Ep54 · 2-implementation.
     """
-    runs = require_int("runs", runs, minimum=1)
-    rng = _generator(seed)
+    nodes = require_int("nodes", nodes, minimum=2, maximum=MAX_GOSSIP_NODES)
+    runs = require_int("runs", runs, minimum=1, maximum=MAX_GOSSIP_RUNS)
+    if nodes * runs > MAX_GOSSIP_WORK:
+        raise ValueError(
+            f"nodes × runs must be <= {MAX_GOSSIP_WORK:,} (about a minute of simulation); "
+            f"got {nodes:,} × {runs:,}"
+        )
+    rng = require_rng("seed", seed)
     return np.array([len(push_gossip_spread(nodes, rng)) - 1 for _ in range(runs)])
 
 
@@ -359,6 +362,9 @@ __all__ = [
     "huffman_code_lengths",
     "joint_entropy",
     "kl_divergence",
+    "MAX_GOSSIP_NODES",
+    "MAX_GOSSIP_RUNS",
+    "MAX_GOSSIP_WORK",
     "mutual_information",
     "push_gossip_rounds",
     "push_gossip_spread",

@@ -106,6 +106,7 @@ def concurrency(arrival_rate: float, time_in_system: float) -> float:
 
     Taught in: Ep51 · 1-foundations.
     """
+    time_in_system = require_non_negative("time_in_system", time_in_system)  # not "W"
     return solve(arrival_rate=arrival_rate, W=time_in_system).L
 
 

@@ -30,6 +30,7 @@ import numpy as np
 from scipy import linalg
 
 from course.validation import (
+    array_ndim,
     require_array,
     require_int,
     require_non_negative,
@@ -170,8 +171,8 @@ def ctmc_transient(generator, initial, t):
     """
     matrix = _rate_matrix(generator)
     start = _distribution(initial, len(matrix))
-    scalar = np.ndim(t) == 0
-    times = np.atleast_1d(require_array("t", np.atleast_1d(t) if scalar else t, non_negative=True))
+    scalar = array_ndim("t", t) == 0
+    times = np.atleast_1d(require_array("t", [t] if scalar else t, non_negative=True))
     largest_rate = float(np.abs(matrix).max())
     if largest_rate * times.max() > 1e9:
         raise ValueError(
@@ -252,7 +253,23 @@ def _reaches(adjacency: np.ndarray, goal: np.ndarray, avoid: np.ndarray) -> np.n
     return found
 
 
-def _hitting_times(step_matrix: np.ndarray, rates_out: np.ndarray, targets: np.ndarray):
+def _solve(matrix: np.ndarray, right: np.ndarray, name: str) -> np.ndarray:
+    """np.linalg.solve, with a ValueError naming the input when round-off makes it singular.
+
+    Rates or probabilities many orders of magnitude apart (1e-45 next to 1) pass every
+    range check yet leave a matrix that is singular in floating point.
+    """
+    try:
+        return np.linalg.solve(matrix, right)
+    except np.linalg.LinAlgError:
+        raise ValueError(
+            f"{name} spans too many orders of magnitude to be solved in floating point "
+            "(the linear system is singular after rounding); rescale its entries"
+        ) from None
+
+
+def _hitting_times(step_matrix: np.ndarray, rates_out: np.ndarray, targets: np.ndarray,
+                   name: str):
     n = len(step_matrix)
     adjacency = step_matrix > 0
     np.fill_diagonal(adjacency, False)
@@ -265,7 +282,7 @@ def _hitting_times(step_matrix: np.ndarray, rates_out: np.ndarray, targets: np.n
     times = np.where(is_target, 0.0, np.inf)
     if finite.any():
         block = step_matrix[np.ix_(finite, finite)]
-        times[finite] = np.linalg.solve(np.diag(rates_out[finite]) - block, np.ones(finite.sum()))
+        times[finite] = _solve(np.diag(rates_out[finite]) - block, np.ones(finite.sum()), name)
     return times
 
 
@@ -283,7 +300,7 @@ def mean_hitting_times(transition_matrix, targets) -> np.ndarray:
     goal = _targets("targets", targets, len(matrix))
     leaving = np.ones(len(matrix)) - np.diag(matrix)
     without_loops = matrix - np.diag(np.diag(matrix))
-    return _hitting_times(without_loops, leaving, goal)
+    return _hitting_times(without_loops, leaving, goal, "transition_matrix")
 
 
 def ctmc_mean_hitting_times(generator, targets) -> np.ndarray:
@@ -300,7 +317,7 @@ def ctmc_mean_hitting_times(generator, targets) -> np.ndarray:
     matrix = _rate_matrix(generator)
     goal = _targets("targets", targets, len(matrix))
     jumps = matrix - np.diag(np.diag(matrix))
-    return _hitting_times(jumps, -np.diag(matrix), goal)
+    return _hitting_times(jumps, -np.diag(matrix), goal, "generator")
 
 
 def absorption_probabilities(transition_matrix, absorbing) -> np.ndarray:
@@ -328,8 +345,9 @@ def absorption_probabilities(transition_matrix, absorbing) -> np.ndarray:
     result[goal, np.arange(len(goal))] = 1.0
     if can_reach.any():
         block = matrix[np.ix_(can_reach, can_reach)]
-        result[can_reach] = np.linalg.solve(
-            np.eye(int(can_reach.sum())) - block, matrix[np.ix_(can_reach, goal)]
+        result[can_reach] = _solve(
+            np.eye(int(can_reach.sum())) - block, matrix[np.ix_(can_reach, goal)],
+            "transition_matrix",
         )
     return result
 
@@ -473,10 +491,11 @@ class TwoStateAvailability(RepairableSystem):
         """A(t) by the closed form (starting up unless ``initial_state="down"``)."""
         start_up = self._index(initial_state) == 0
         lam, mu = self.failure_rate, self.repair_rate
-        times = require_array("t", np.atleast_1d(t), non_negative=True)
+        scalar = array_ndim("t", t) == 0
+        times = require_array("t", [t] if scalar else t, non_negative=True)
         decay = np.exp(-(lam + mu) * times)
         values = mu / (lam + mu) + (lam if start_up else -mu) / (lam + mu) * decay
-        return float(values[0]) if np.ndim(t) == 0 else values
+        return float(values[0]) if scalar else values
 
 
 class ActiveStandby(RepairableSystem):

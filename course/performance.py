@@ -32,8 +32,10 @@ from scipy import optimize, stats
 
 from course.littles_law import ceil_count
 from course.validation import (
+    array_ndim,
     require_array,
     require_finite,
+    require_finite_result,
     require_int,
     require_non_negative,
     require_open_unit,
@@ -148,7 +150,7 @@ def amdahl_to_gustafson(serial_fraction: float, n: float) -> float:
 def _periods(t):
     if isinstance(t, np.ndarray) and t.ndim == 0:
         t = t.item()
-    if np.ndim(t) == 0:
+    if array_ndim("t", t) == 0:
         return require_non_negative("t", t)
     return require_array("t", t, min_length=0, non_negative=True)
 
@@ -204,7 +206,7 @@ class _Growth:
         """
         level = require_positive("level", level)
         q = require_open_unit("q", q)
-        return self._time_to(level, self._rate_quantile(q))
+        return require_finite_result(self._time_to(level, self._rate_quantile(q)), "level", "rate")
 
 
 class LinearGrowth(_Growth):
@@ -328,7 +330,11 @@ def servers_needed(peak_load: float, capacity_per_server: float, target_utilizat
     target = require_positive("target_utilization", target_utilization)
     if target > 1:
         raise ValueError(f"target_utilization must lie in (0, 1]; got {target:g}")
-    servers = peak / (capacity * target)
+    per_server = capacity * target
+    if per_server > 0:
+        servers = peak / per_server
+    else:  # capacity × target underflowed (1e-200 × 1e-200)
+        servers = 0.0 if peak == 0 else math.inf
     if not math.isfinite(servers) or servers > 1e15:
         raise ValueError("peak_load / capacity_per_server is too large: over 1e15 servers")
     return ceil_count(servers)
@@ -366,7 +372,7 @@ def lognormal_parameters(mean: float, cv: float) -> tuple[float, float]:
     mean = require_positive("mean", mean)
     cv = require_positive("cv", cv)
     sigma = math.sqrt(math.log1p(cv * cv))
-    return math.log(mean) - sigma * sigma / 2, sigma
+    return require_finite_result((math.log(mean) - sigma * sigma / 2, sigma), "mean", "cv")
 
 
 class LognormalLatency:
@@ -382,8 +388,8 @@ class LognormalLatency:
     def __init__(self, mean: float, cv: float):
         self.mean = require_positive("mean", mean)
         self.cv = require_positive("cv", cv)
-        if self.cv > 100:
-            raise ValueError(f"cv must be <= 100; got {self.cv:g}")
+        if not 1e-150 <= self.cv <= 100:  # below 1e-150, CV² and so σ underflow to 0
+            raise ValueError(f"cv must lie in [1e-150, 100]; got {self.cv:g}")
         self.mu, self.sigma = lognormal_parameters(mean, cv)
         self._distribution = stats.lognorm(s=self.sigma, scale=math.exp(self.mu))
 

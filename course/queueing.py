@@ -56,6 +56,7 @@ from course.queueing_finite import MMcK, MMInf, mm1k, mmck, mminf
 from course.queueing_general import GGc, allen_cunneen, kingman, md1, mg1
 from course.validation import (
     require_array,
+    require_finite_result,
     require_int,
     require_non_negative,
     require_open_unit,
@@ -520,8 +521,10 @@ def hockey_stick(service_rate: float, utilizations, servers: int = 1) -> pd.Data
     arrival_rate = rho * servers * service_rate
     p_wait = erlang_c(np.full(rho.shape, servers), rho * servers)
     drain = servers * service_rate - arrival_rate
-    wq = p_wait / drain
-    w = wq + 1.0 / service_rate
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        wq = p_wait / drain
+        w = wq + 1.0 / service_rate
+    require_finite_result(w, "service_rate", "utilizations")  # μ = 1e-320: 1/μ overflows
     return pd.DataFrame(
         {
             "utilization": rho,
@@ -554,4 +557,6 @@ def wait_surface(utilizations, servers_list, service_rate: float = 1.0) -> np.nd
         raise ValueError(f"servers_list must contain whole numbers in [1, {MAX_SERVERS}]")
     loads = rho[:, None] * counts[None, :]
     p_wait = erlang_c(counts[None, :], loads)
-    return p_wait / (counts[None, :] * service_rate * (1.0 - rho[:, None]))
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        waits = p_wait / (counts[None, :] * service_rate * (1.0 - rho[:, None]))
+    return require_finite_result(waits, "service_rate", "utilizations")

@@ -32,6 +32,7 @@ import pandas as pd
 
 from course.validation import (
     require_array,
+    require_finite_result,
     require_int,
     require_non_negative,
     require_same_length,
@@ -42,6 +43,10 @@ try:  # Ep51's module owns Erlang C; keep working if a trimmed kit ships without
     from course.queueing import erlang_c as _shared_erlang_c
 except ImportError:  # pragma: no cover - exercised only when course.queueing is absent
     _shared_erlang_c = None
+
+#: MVA steps through every population 1..N: a hundred thousand users take about a second,
+#: and the cap stops a typo (10⁹ users) from hanging a notebook or exhausting memory.
+MAX_POPULATION = 100_000
 
 # ---------------------------------------------------------------- operational laws
 
@@ -58,9 +63,10 @@ def utilization(throughput: float, service_time: float) -> float:
 
     Taught in: Ep53 · 1-foundations.
     """
-    return require_non_negative("throughput", throughput) * require_non_negative(
+    busy = require_non_negative("throughput", throughput) * require_non_negative(
         "service_time", service_time
     )
+    return require_finite_result(busy, "throughput", "service_time")
 
 
 def forced_flow(visits, system_throughput: float) -> np.ndarray:
@@ -75,7 +81,8 @@ def forced_flow(visits, system_throughput: float) -> np.ndarray:
     Taught in: Ep53 · 1-foundations.
     """
     visits = require_array("visits", visits, non_negative=True)
-    return visits * require_non_negative("system_throughput", system_throughput)
+    flows = visits * require_non_negative("system_throughput", system_throughput)
+    return require_finite_result(flows, "visits", "system_throughput")
 
 
 def service_demands(visits, service_times) -> np.ndarray:
@@ -91,7 +98,7 @@ def service_demands(visits, service_times) -> np.ndarray:
     visits = require_array("visits", visits, non_negative=True)
     service_times = require_array("service_times", service_times, non_negative=True)
     require_same_length("visits", visits, "service_times", service_times)
-    return visits * service_times
+    return require_finite_result(visits * service_times, "visits", "service_times")
 
 
 def bottleneck(demands) -> int:
@@ -142,14 +149,17 @@ def asymptotic_bounds(demands, think_time: float, population) -> AsymptoticBound
     """
     demands = require_array("demands", demands, non_negative=True)
     think_time = require_non_negative("think_time", think_time)
-    populations = np.atleast_1d(np.asarray(population))
+    try:
+        populations = np.atleast_1d(np.asarray(population, dtype=object))
+    except ValueError:  # a ragged nest of lists
+        populations = np.empty(0)
     if populations.ndim != 1 or populations.size == 0:
         raise ValueError("population must be a whole number >= 1 or a sequence of them")
     n = np.array([require_int("population", value, minimum=1) for value in populations], float)
     total, largest = demands.sum(), demands.max()
     if largest <= 0:
         raise ValueError("demands must contain at least one value > 0")
-    return AsymptoticBounds(
+    bounds = AsymptoticBounds(
         population=n.astype(int),
         throughput_upper=np.minimum(n / (total + think_time), 1.0 / largest),
         throughput_lower=n / (n * total + think_time),
@@ -157,6 +167,10 @@ def asymptotic_bounds(demands, think_time: float, population) -> AsymptoticBound
         response_time_upper=n * total,
         knee=(total + think_time) / largest,
     )
+    for field in ("throughput_upper", "throughput_lower", "response_time_lower",
+                  "response_time_upper", "knee"):
+        require_finite_result(getattr(bounds, field), "demands", "think_time", "population")
+    return bounds
 
 
 # ---------------------------------------------------------------- Mean Value Analysis
@@ -222,11 +236,11 @@ def mva(demands, think_time: float, population: int, delay_demands=()) -> MVASol
     """
     demands = require_array("demands", demands, non_negative=True)
     think_time = require_non_negative("think_time", think_time)
-    population = require_int("population", population, minimum=1)
-    if delay_demands is None or len(delay_demands) == 0:
-        delay_demands = np.zeros(0)
-    else:
-        delay_demands = require_array("delay_demands", delay_demands, non_negative=True)
+    population = require_int("population", population, minimum=1, maximum=MAX_POPULATION)
+    delay_demands = require_array(
+        "delay_demands", () if delay_demands is None else delay_demands, min_length=0,
+        non_negative=True,
+    )
     if demands.sum() + delay_demands.sum() + think_time <= 0:
         raise ValueError(
             "demands, delay_demands and think_time cannot all be 0 (infinite throughput)"
@@ -245,6 +259,8 @@ def mva(demands, think_time: float, population: int, delay_demands=()) -> MVASol
         throughput[i] = n / (think_time + residence[i].sum())
         queue[i] = throughput[i] * residence[i]
         previous_queue = queue[i]
+    require_finite_result(throughput, "demands", "delay_demands", "think_time")
+    require_finite_result(residence, "demands", "delay_demands", "think_time")
     return MVASolution(
         population=np.arange(1, population + 1),
         throughput=throughput,
@@ -316,9 +332,10 @@ class JacksonNetwork:
             "external_arrivals", self.external_arrivals, "service_rates", self.service_rates
         )
         self.routing = self._check_routing(routing, nodes)
-        server_values = (
-            np.broadcast_to(np.asarray(servers), (nodes,)) if np.ndim(servers) == 0 else servers
-        )
+        try:
+            server_values = list(servers) if np.ndim(servers) else [servers] * nodes
+        except (TypeError, ValueError):  # not iterable, or a ragged nest of lists
+            raise ValueError(f"servers must be one whole number or {nodes} of them") from None
         if len(server_values) != nodes:
             raise ValueError(
                 f"servers must be one whole number or {nodes} of them; got {len(server_values)}"
@@ -422,6 +439,7 @@ def jackson(external_arrivals, routing, service_rates, servers=1) -> JacksonNetw
 __all__ = [
     "AsymptoticBounds",
     "JacksonNetwork",
+    "MAX_POPULATION",
     "MVASolution",
     "asymptotic_bounds",
     "bottleneck",

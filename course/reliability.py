@@ -33,7 +33,9 @@ import numpy as np
 from scipy import integrate, optimize, stats
 
 from course.validation import (
+    array_ndim,
     require_array,
+    require_finite_result,
     require_int,
     require_non_negative,
     require_open_unit,
@@ -56,7 +58,7 @@ def _ages(t):
     """Validate ages: a number >= 0 gives a float, anything else a 1-D float array."""
     if isinstance(t, np.ndarray) and t.ndim == 0:
         t = t.item()
-    if np.ndim(t) == 0:
+    if array_ndim("t", t) == 0:
         return require_non_negative("t", t)
     return require_array("t", t, min_length=0, non_negative=True)
 
@@ -113,6 +115,7 @@ class Exponential(_Lifetime):
 
     def __init__(self, failure_rate: float):
         self.failure_rate = require_positive("failure_rate", failure_rate)
+        require_finite_result(1.0 / self.failure_rate, "failure_rate")  # the MTTF, 1/λ
 
     def __repr__(self) -> str:
         return f"Exponential(failure_rate={self.failure_rate!r})"
@@ -258,8 +261,15 @@ class CompetingRisks(_Lifetime):
         p = require_open_unit("p", p)
         target = -math.log1p(-p)
         upper = min(mode.quantile(p) for mode in self.modes)  # the first mode alone is slower
-        return optimize.brentq(lambda t: self._cumulative_hazard(t) - target, 0.0, upper,
-                               xtol=1e-12 * upper, rtol=1e-12)
+        if self._cumulative_hazard(upper) <= target:
+            return upper  # one mode dominates: its own quantile, up to round-off
+        # Solve for the fraction u = t/upper of H(t)/target = 1: scale-free, so p = 1e-300
+        # (target and upper near 1e-300) converges like p = 0.5.
+        fraction = optimize.brentq(
+            lambda u: self._cumulative_hazard(u * upper) / target - 1.0, 0.0, 1.0,
+            xtol=1e-12, rtol=1e-12,
+        )
+        return fraction * upper
 
 
 def bathtub(infant_mortality: Weibull, random_failures: _Lifetime, wear_out: Weibull) -> CompetingRisks:
@@ -436,7 +446,8 @@ def binomial_failures(failures: int, units: int, failure_probability: float) -> 
 
     Taught in: Ep52 · 1-foundations.
     """
-    units = require_int("units", units, minimum=0)
+    # scipy computes in floating point, where whole numbers are exact only below 2⁵³ ≈ 9e15.
+    units = require_int("units", units, minimum=0, maximum=10**15)
     failures = require_int("failures", failures, minimum=0, maximum=units)
     p = require_probability("failure_probability", failure_probability)
     return float(stats.binom.pmf(failures, units, p))

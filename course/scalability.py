@@ -226,9 +226,10 @@ class USLFit(USLModel):
 
     @property
     def r_squared(self) -> float:
-        """1 − RSS/TSS on the throughput scale."""
+        """1 − RSS/TSS on the throughput scale (NaN when every x is the same: TSS = 0)."""
         centred = self.x - self.x.mean()
-        return 1.0 - float(self.residuals @ self.residuals) / float(centred @ centred)
+        total = float(centred @ centred)
+        return 1.0 - float(self.residuals @ self.residuals) / total if total > 0 else math.nan
 
     def confidence_band(self, n, level: float = 0.95) -> Band:
         """Pointwise confidence band for the mean curve X(n) by the delta method.

@@ -135,3 +135,68 @@ def require_same_length(name_a: str, a, name_b: str, b) -> None:
     """Raise unless ``a`` and ``b`` have the same length."""
     if len(a) != len(b):
         raise ValueError(f"{name_a} and {name_b} must have the same length; got {len(a)} and {len(b)}")
+
+
+def require_rng(name: str, seed) -> np.random.Generator:
+    """Return a numpy Generator for ``seed``: a whole number >= 0 or a Generator (used as is).
+
+    Results must be reproducible, so ``None`` (fresh entropy) is refused, and so are bools,
+    floats and negative numbers, which are more likely typos than seeds.
+
+    >>> require_rng("seed", 7).integers(10) == np.random.default_rng(7).integers(10)
+    np.True_
+    >>> require_rng("seed", None)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be an int >= 0 or a numpy Generator (results must be reproducible); got None
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(
+            f"{name} must be an int >= 0 or a numpy Generator (results must be reproducible); "
+            f"got {seed!r}"
+        )
+    return np.random.default_rng(int(seed))
+
+
+def require_finite_result(value, *names: str):
+    """Return ``value`` (a number or array) if every entry is finite; else blame ``names``.
+
+    For inputs that pass their own range checks yet overflow together, such as a throughput
+    of 1e308 times a service time of 10, or 1 / 5e-324: the caller gets a ValueError naming
+    the parameters to check instead of an infinity.
+
+    >>> require_finite_result(2.0 * 3.0, "throughput", "service_time")
+    6.0
+    >>> require_finite_result(1e308 * 10, "throughput", "service_time")
+    Traceback (most recent call last):
+    ...
+    ValueError: throughput, service_time are too extreme for floating point (the result is inf); check the units
+    """
+    array = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(array)):
+        bad = array[~np.isfinite(array)].flat[0] if array.ndim else array
+        verb = "is" if len(names) == 1 else "are"
+        raise ValueError(
+            f"{', '.join(names)} {verb} too extreme for floating point (the result is "
+            f"{float(bad):g}); check the units"
+        )
+    return value
+
+
+def array_ndim(name: str, value) -> int:
+    """``np.ndim(value)``, or a ValueError naming ``name`` when ``value`` is a ragged nest.
+
+    ``np.ndim([[1, 2], [3]])`` raises numpy's own "inhomogeneous shape" error; functions that
+    accept a number or an array ask this first, so the learner sees which argument is wrong.
+
+    >>> array_ndim("t", 2.0), array_ndim("t", [1.0, 2.0])
+    (0, 1)
+    """
+    try:
+        return np.ndim(value)
+    except ValueError:
+        raise ValueError(
+            f"{name} must be a number or a sequence of numbers; got a ragged nest {value!r}"
+        ) from None

@@ -26,12 +26,41 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course.validation import require_array, require_int, require_positive
+from course.validation import require_array, require_int, require_non_negative, require_positive
 
 __all__ = [
     "Distribution", "Exponential", "Deterministic", "Lognormal", "Gamma", "Erlang",
-    "Empirical", "Sampler", "as_distribution",
+    "Empirical", "Sampler", "as_distribution", "MAX_SAMPLE_SIZE",
 ]
+
+#: Most values one ``sample`` call draws (80 MB of floats); the simulators draw in chunks far
+#: smaller, and the cap stops a typo from exhausting memory.
+MAX_SAMPLE_SIZE = 10_000_000
+
+
+def _draw_size(rng, size) -> int:
+    """Check the arguments of ``sample`` and return ``size`` as an int."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy Generator (np.random.default_rng(seed)); got {rng!r}")
+    return require_int("size", size, minimum=0, maximum=MAX_SAMPLE_SIZE)
+
+
+def _require_finite_moments(distribution) -> None:
+    """Refuse parameters whose mean, variance or C² overflow or underflow a float.
+
+    ``Exponential(1e-200)`` passes "> 0" but its variance 1/rate² is not a float; refuse it
+    when the object is built rather than return inf or divide by zero later.
+    """
+    try:
+        moments = [distribution.mean, distribution.variance, distribution.scv,
+                   distribution.second_moment]
+    except (OverflowError, ZeroDivisionError):
+        moments = [math.inf]
+    if not all(math.isfinite(moment) for moment in moments):
+        raise ValueError(
+            f"{distribution!r} is too extreme for floating point: its mean, variance or C² "
+            "overflows; check the units of its parameters"
+        )
 
 
 class Distribution:
@@ -47,12 +76,21 @@ class Distribution:
     @property
     def scv(self) -> float:
         """Squared coefficient of variation C² = variance / mean² (1 for exponential)."""
+        self._require_moments()
         return self.variance / self.mean**2
 
     @property
     def second_moment(self) -> float:
         """E[X²] = variance + mean², the quantity in Pollaczek–Khinchine's formula."""
+        self._require_moments()
         return self.variance + self.mean**2
+
+    def _require_moments(self) -> None:
+        if self.mean is None or self.variance is None:
+            raise ValueError(
+                "this distribution's mean and variance are unknown: give them, as in "
+                "Sampler(function, mean=..., variance=...)"
+            )
 
 
 @dataclass(frozen=True)
@@ -69,6 +107,7 @@ class Exponential(Distribution):
 
     def __post_init__(self):
         require_positive("rate", self.rate)
+        _require_finite_moments(self)
 
     @property
     def mean(self) -> float:
@@ -79,6 +118,7 @@ class Exponential(Distribution):
         return 1.0 / self.rate**2
 
     def sample(self, rng, size):
+        size = _draw_size(rng, size)
         return rng.exponential(1.0 / self.rate, size)
 
 
@@ -94,6 +134,7 @@ class Deterministic(Distribution):
 
     def __post_init__(self):
         require_positive("value", self.value)
+        _require_finite_moments(self)
 
     @property
     def mean(self) -> float:
@@ -104,7 +145,7 @@ class Deterministic(Distribution):
         return 0.0
 
     def sample(self, rng, size):
-        return np.full(size, float(self.value))
+        return np.full(_draw_size(rng, size), float(self.value))
 
 
 @dataclass(frozen=True)
@@ -124,6 +165,7 @@ class Lognormal(Distribution):
     def __post_init__(self):
         require_positive("mean", self.mean)
         require_positive("cv", self.cv)
+        _require_finite_moments(self)
 
     @property
     def sigma(self) -> float:
@@ -134,6 +176,7 @@ class Lognormal(Distribution):
         return (self.cv * self.mean) ** 2
 
     def sample(self, rng, size):
+        size = _draw_size(rng, size)
         sigma = self.sigma
         return rng.lognormal(math.log(self.mean) - sigma**2 / 2, sigma, size)
 
@@ -152,6 +195,7 @@ class Gamma(Distribution):
     def __post_init__(self):
         require_positive("shape", self.shape)
         require_positive("scale", self.scale)
+        _require_finite_moments(self)
 
     @property
     def mean(self) -> float:
@@ -162,6 +206,7 @@ class Gamma(Distribution):
         return self.shape * self.scale**2
 
     def sample(self, rng, size):
+        size = _draw_size(rng, size)
         return rng.gamma(self.shape, self.scale, size)
 
 
@@ -177,14 +222,16 @@ class Erlang(Distribution):
     mean: float
 
     def __post_init__(self):
-        require_int("phases", self.phases, minimum=1)
+        object.__setattr__(self, "phases", require_int("phases", self.phases, minimum=1))
         require_positive("mean", self.mean)
+        _require_finite_moments(self)
 
     @property
     def variance(self) -> float:
         return self.mean**2 / self.phases
 
     def sample(self, rng, size):
+        size = _draw_size(rng, size)
         return rng.gamma(self.phases, self.mean / self.phases, size)
 
 
@@ -200,7 +247,10 @@ class Empirical(Distribution):
 
     def __init__(self, values):
         self.values = require_array("values", values, non_negative=True)
+        if not np.any(self.values > 0):
+            raise ValueError("values must include at least one duration > 0 (all are 0)")
         self.values.setflags(write=False)
+        _require_finite_moments(self)
 
     @property
     def mean(self) -> float:
@@ -213,6 +263,7 @@ class Empirical(Distribution):
     def sample(self, rng, size):
         # rng.random rather than rng.integers: integers buffers bits inside one call, so
         # drawing an array in two pieces would not give the same numbers as in one.
+        size = _draw_size(rng, size)
         count = self.values.size
         index = np.minimum((rng.random(size) * count).astype(np.int64), count - 1)
         return self.values[index]
@@ -235,19 +286,42 @@ class Sampler(Distribution):
         if not callable(function):
             raise ValueError("function must be callable as function(rng, size)")
         self.function = function
+        self._role = "the sampler"  # as_distribution names the argument it came from
         self.mean = None if mean is None else require_positive("mean", mean)
-        self.variance = variance
+        self.variance = None if variance is None else require_non_negative("variance", variance)
+        if self.mean is not None and self.variance is not None:
+            _require_finite_moments(self)
 
     def sample(self, rng, size):
-        values = np.asarray(self.function(rng, size), dtype=float)
+        size = _draw_size(rng, size)
+        returned = self.function(rng, size)
+        try:
+            values = np.asarray(returned, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"{self._role} must return an array of numbers (durations)") from None
         if values.shape != (size,):
-            raise ValueError(f"the sampler must return {size} values; got shape {values.shape}")
+            raise ValueError(f"{self._role} must return {size} values; got shape {values.shape}")
         if not np.all(np.isfinite(values)) or np.any(values < 0):
-            raise ValueError("the sampler must return finite durations >= 0")
+            raise ValueError(f"{self._role} must return finite durations >= 0")
         return values
 
     def __repr__(self):
         return f"Sampler({getattr(self.function, '__name__', 'function')}, mean={self.mean})"
+
+
+def exponential_with_rate(name: str, rate: float) -> Exponential:
+    """``Exponential(rate)``, with errors that name the caller's parameter (``service_rate``...).
+
+    >>> exponential_with_rate("service_rate", 4.0).mean
+    0.25
+    """
+    rate = require_positive(name, rate)
+    try:
+        return Exponential(rate)
+    except ValueError:
+        raise ValueError(
+            f"{name} is too extreme for floating point (1/{name}² overflows); got {rate:g}"
+        ) from None
 
 
 def as_distribution(name: str, value) -> Distribution:
@@ -261,7 +335,9 @@ def as_distribution(name: str, value) -> Distribution:
     if isinstance(value, Distribution):
         return value
     if callable(value):
-        return Sampler(value)
+        sampler = Sampler(value)
+        sampler._role = f"{name} (a function f(rng, size))"
+        return sampler
     raise ValueError(
         f"{name} must be a distribution (Exponential, Deterministic, Lognormal, Gamma, Erlang, "
         f"Empirical) or a callable f(rng, size); got {value!r}"

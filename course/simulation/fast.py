@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from course.simulation.distributions import Distribution, Exponential, as_distribution
-from course.simulation.results import QueueResult, QueueStatistics
+from course.erlang import MAX_SERVERS
+from course.simulation.distributions import Distribution, as_distribution, exponential_with_rate
+from course.simulation.results import QueueResult, QueueStatistics, require_run_length
 from course.simulation.streams import spawn_generators
 from course.validation import require_int, require_open_unit, require_positive, require_stable
 
@@ -48,11 +49,13 @@ except ImportError:  # the loops below still run, as plain Python
         return keep_python
 
 
-__all__ = ["NUMBA_AVAILABLE", "simulate_mmc", "simulate_queue", "fcfs_start_times",
-           "single_server_waits", "multi_server_waits"]
+__all__ = ["NUMBA_AVAILABLE", "MAX_CUSTOMERS", "simulate_mmc", "simulate_queue",
+           "fcfs_start_times", "single_server_waits", "multi_server_waits"]
 
 #: Customers drawn and simulated per chunk: bounds memory at ~10 MB whatever the run length.
 CHUNK = 1 << 18
+#: Most customers (measured + warm-up) one fast run simulates: about 10 s on one core.
+MAX_CUSTOMERS = 100_000_000
 
 
 @njit(cache=True)
@@ -141,10 +144,9 @@ def simulate_queue(
     arrival_rate = require_positive("arrival_rate", arrival_rate)
     service = as_distribution("service", service)
     arrivals = _check_arrivals(arrivals, arrival_rate)
-    servers = require_int("servers", servers, minimum=1)
+    servers = require_int("servers", servers, minimum=1, maximum=MAX_SERVERS)
     batches = require_int("batches", batches, minimum=2)
-    customers = require_int("customers", customers, minimum=batches)
-    warmup = require_int("warmup", warmup, minimum=0)
+    customers, warmup = require_run_length(customers, warmup, batches, MAX_CUSTOMERS)
     confidence = require_open_unit("confidence", confidence)
     if service.mean is not None:
         require_stable("utilization = arrival_rate × mean service time / servers",
@@ -202,14 +204,14 @@ def simulate_mmc(
     """
     service_rate = require_positive("service_rate", service_rate)
     return simulate_queue(
-        arrival_rate, Exponential(service_rate), servers, customers, seed, warmup=warmup,
-        batches=batches, confidence=confidence, keep_waits=keep_waits,
+        arrival_rate, exponential_with_rate("service_rate", service_rate), servers, customers,
+        seed, warmup=warmup, batches=batches, confidence=confidence, keep_waits=keep_waits,
     )
 
 
 def _check_arrivals(arrivals, arrival_rate: float) -> Distribution:
     if arrivals is None:
-        return Exponential(arrival_rate)
+        return exponential_with_rate("arrival_rate", arrival_rate)
     arrivals = as_distribution("arrivals", arrivals)
     if arrivals.mean is not None and abs(arrivals.mean * arrival_rate - 1) > 1e-9:
         raise ValueError(

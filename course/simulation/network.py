@@ -27,8 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course.erlang import MAX_SERVERS
 from course.simulation.distributions import Distribution, as_distribution
-from course.validation import require_int, require_stable
+from course.validation import require_int, require_probability, require_stable
 
 __all__ = ["Node", "Network"]
 
@@ -54,12 +55,16 @@ class Node:
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"name must be a non-empty string; got {self.name!r}")
-        require_int("servers", self.servers, minimum=1)
+        object.__setattr__(
+            self, "servers", require_int("servers", self.servers, minimum=1, maximum=MAX_SERVERS)
+        )
         object.__setattr__(self, "service", as_distribution("service", self.service))
         if self.arrivals is not None:
             object.__setattr__(self, "arrivals", as_distribution("arrivals", self.arrivals))
         if self.capacity is not None:
-            require_int("capacity", self.capacity, minimum=self.servers)
+            object.__setattr__(
+                self, "capacity", require_int("capacity", self.capacity, minimum=self.servers)
+            )
         if self.patience is not None:
             object.__setattr__(self, "patience", as_distribution("patience", self.patience))
 
@@ -78,7 +83,12 @@ class Network:
     ``{from_name: {to_name: probability}}``. Missing entries are 0."""
 
     def __init__(self, nodes: list[Node], routing=None):
-        nodes = list(nodes)
+        if isinstance(nodes, Node):
+            nodes = [nodes]
+        try:
+            nodes = list(nodes)
+        except TypeError:
+            nodes = []
         if not nodes or not all(isinstance(node, Node) for node in nodes):
             raise ValueError("nodes must be a non-empty list of Node objects")
         names = [node.name for node in nodes]
@@ -127,13 +137,25 @@ def _routing_matrix(routing, names: list[str]) -> np.ndarray:
     elif isinstance(routing, dict):
         matrix = np.zeros((size, size))
         for source, targets in routing.items():
+            if not isinstance(targets, dict):
+                raise ValueError(
+                    f"routing[{source!r}] must be a dict {{to_name: probability}}; got {targets!r}"
+                )
             for target, probability in targets.items():
                 for name in (source, target):
                     if name not in names:
                         raise ValueError(f"routing names an unknown node {name!r}; nodes: {names}")
-                matrix[names.index(source), names.index(target)] = probability
+                matrix[names.index(source), names.index(target)] = require_probability(
+                    f"routing[{source!r}][{target!r}]", probability
+                )
     else:
-        matrix = np.asarray(routing, dtype=float)
+        try:
+            matrix = np.asarray(routing, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"routing must be a {size}×{size} matrix of probabilities or a dict "
+                "{from_name: {to_name: probability}}"
+            ) from None
     if matrix.shape != (size, size):
         raise ValueError(f"routing must be a {size}×{size} matrix; got shape {matrix.shape}")
     if not np.all(np.isfinite(matrix)) or np.any(matrix < 0) or np.any(matrix > 1):

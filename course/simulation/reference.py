@@ -30,14 +30,19 @@ from collections import deque
 
 import numpy as np
 
-from course.simulation.distributions import Exponential
+from course.erlang import MAX_SERVERS
+from course.simulation.distributions import Exponential, exponential_with_rate  # noqa: F401 - doctests
 from course.simulation.network import Network, Node
 from course.simulation.records import NetworkResult, VisitRecords
-from course.simulation.results import QueueResult, QueueStatistics
+from course.simulation.results import QueueResult, QueueStatistics, require_run_length
 from course.simulation.streams import STREAMS_PER_NODE, SampleStream, spawn_generators
-from course.validation import require_int, require_open_unit, require_positive
+from course.validation import require_int, require_open_unit, require_positive, require_stable
 
-__all__ = ["EventList", "simulate_network", "simulate_mmc_reference"]
+__all__ = ["EventList", "simulate_network", "simulate_mmc_reference", "MAX_REFERENCE_CUSTOMERS"]
+
+#: Most customers (measured + warm-up) one run of this engine simulates: about 10 s and a few
+#: hundred MB of records. Use the fast path (simulate_queue) for longer runs.
+MAX_REFERENCE_CUSTOMERS = 1_000_000
 
 
 class EventList:
@@ -175,8 +180,7 @@ def simulate_network(network: Network, customers: int, seed, *, warmup: int = 0)
     """
     if not isinstance(network, Network):
         raise ValueError(f"network must be a Network; got {network!r}")
-    customers = require_int("customers", customers, minimum=1)
-    warmup = require_int("warmup", warmup, minimum=0)
+    customers, warmup = require_run_length(customers, warmup, 1, MAX_REFERENCE_CUSTOMERS)
     events, records = EventList(), VisitRecords()
     generators = spawn_generators(seed, STREAMS_PER_NODE * len(network.nodes))
     stations = []
@@ -221,10 +225,15 @@ def simulate_mmc_reference(
     arrival_rate = require_positive("arrival_rate", arrival_rate)
     service_rate = require_positive("service_rate", service_rate)
     batches = require_int("batches", batches, minimum=2)
-    customers = require_int("customers", customers, minimum=batches)
+    customers, warmup = require_run_length(customers, warmup, batches, MAX_REFERENCE_CUSTOMERS)
     confidence = require_open_unit("confidence", confidence)
-    node = Node("queue", servers=servers, service=Exponential(service_rate),
-                arrivals=Exponential(arrival_rate))
+    servers = require_int("servers", servers, minimum=1, maximum=MAX_SERVERS)
+    # Checked here so that the message names the arguments, not the internal node.
+    require_stable("utilization = arrival_rate / (servers × service_rate)",
+                   arrival_rate / (servers * service_rate))
+    node = Node("queue", servers=servers,
+                service=exponential_with_rate("service_rate", service_rate),
+                arrivals=exponential_with_rate("arrival_rate", arrival_rate))
     run = simulate_network(Network([node]), customers, seed, warmup=warmup)
     columns = run.records.columns
     # Records are appended at service end; put the measured customers back in arrival order.

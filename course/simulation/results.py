@@ -27,9 +27,26 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from course.validation import require_int, require_open_unit
+from course.validation import require_array, require_int, require_open_unit
 
-__all__ = ["BatchMeans", "QueueResult", "student_t_interval"]
+__all__ = ["BatchMeans", "QueueResult", "student_t_interval", "MAX_BATCHES", "MAX_OBSERVATIONS"]
+
+#: Batch means needs a handful of batches (20 by default); more than ten thousand is a typo.
+MAX_BATCHES = 10_000
+#: Observations one accumulator counts (its batch edges must fit in 64-bit integers).
+MAX_OBSERVATIONS = 10**12
+
+
+def require_run_length(customers, warmup, batches: int, maximum: int) -> tuple[int, int]:
+    """Check ``customers`` (>= ``batches``) and ``warmup`` (>= 0) and their sum against ``maximum``."""
+    customers = require_int("customers", customers, minimum=batches)
+    warmup = require_int("warmup", warmup, minimum=0)
+    if customers + warmup > maximum:
+        raise ValueError(
+            f"customers + warmup must be <= {maximum:,} for this engine (a cap that keeps a "
+            f"typo from hanging the notebook); got {customers:,} + {warmup:,}"
+        )
+    return customers, warmup
 
 
 def student_t_interval(batch_means, confidence: float = 0.95) -> tuple[float, float]:
@@ -41,7 +58,7 @@ def student_t_interval(batch_means, confidence: float = 0.95) -> tuple[float, fl
 
     Taught in: Ep58 (Monte Carlo with confidence intervals).
     """
-    values = np.asarray(batch_means, dtype=float)
+    values = require_array("batch_means", batch_means, min_length=2)
     require_open_unit("confidence", confidence)
     mean, half = float(values.mean()), _half_width(values, confidence)
     return mean - half, mean + half
@@ -61,8 +78,8 @@ class BatchMeans:
     """
 
     def __init__(self, count: int, batches: int):
-        require_int("batches", batches, minimum=2)
-        require_int("count", count, minimum=batches)
+        batches = require_int("batches", batches, minimum=2, maximum=MAX_BATCHES)
+        count = require_int("count", count, minimum=batches, maximum=MAX_OBSERVATIONS)
         self.count = count
         # batch j holds observations edges[j] .. edges[j+1]-1
         self.edges = np.arange(batches + 1, dtype=np.int64) * count // batches
@@ -70,7 +87,8 @@ class BatchMeans:
         self.seen = 0
 
     def add(self, values: np.ndarray) -> None:
-        """Add the next observations, in order."""
+        """Add the next observations (finite numbers), in order."""
+        values = require_array("values", values, min_length=0)
         if values.size == 0:
             return
         start, stop = self.seen, self.seen + values.size
@@ -173,7 +191,16 @@ class QueueStatistics:
         mean_wait, wait_low, wait_high = self.wait_batches.interval(confidence)
         mean_response, response_low, response_high = self.response_batches.interval(confidence)
         customers = self.wait_batches.count
-        span = max(self.last_arrival - self.first_arrival, np.finfo(float).tiny)
+        span = self.last_arrival - self.first_arrival
+        queue_length = mean_wait * customers / span if span > 0 else math.inf
+        utilization = self.total_service / (servers * span) if span > 0 else math.inf
+        if not (math.isfinite(queue_length) and math.isfinite(utilization)):
+            # Zero gaps between arrivals (a sampler of zeros) leave no time to average over.
+            raise ValueError(
+                f"customers must arrive over some time: the measured ones arrived within "
+                f"{span:g} s, too short for the time averages mean_queue_length and "
+                "utilization; check the arrival gaps or measure more customers"
+            )
         kept = self.kept
         return QueueResult(
             servers=servers, customers=customers, confidence=confidence,
@@ -181,8 +208,8 @@ class QueueStatistics:
             mean_wait=mean_wait, wait_ci=(wait_low, wait_high),
             mean_response=mean_response, response_ci=(response_low, response_high),
             mean_service=self.total_service / customers,
-            mean_queue_length=mean_wait * customers / span,
-            utilization=self.total_service / (servers * span),
+            mean_queue_length=queue_length,
+            utilization=utilization,
             waits=None if kept is None else np.concatenate(kept[0]),
             service_times=None if kept is None else np.concatenate(kept[1]),
             **labels,

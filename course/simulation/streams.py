@@ -18,10 +18,11 @@ Taught in: Ep58 (Monte Carlo with confidence intervals).
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 
 import numpy as np
+
+from course.validation import require_rng
 
 __all__ = ["STREAMS_PER_NODE", "spawn_generators", "SampleStream"]
 
@@ -48,13 +49,9 @@ def spawn_generators(seed, count: int) -> list[np.random.Generator]:
         return list(seed.spawn(count))
     if isinstance(seed, np.random.SeedSequence):
         sequence = seed
-    elif isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0:
-        sequence = np.random.SeedSequence(int(seed))
     else:
-        raise ValueError(
-            "seed must be a whole number >= 0 or a numpy Generator (simulations are always "
-            f"seeded, so that every run can be reproduced); got {seed!r}"
-        )
+        require_rng("seed", seed)  # the check only: the int seeds the SeedSequence below
+        sequence = np.random.SeedSequence(int(seed))
     return [np.random.Generator(np.random.PCG64(child)) for child in sequence.spawn(count)]
 
 

@@ -13,12 +13,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from course.simulation.distributions import Distribution, Exponential, as_distribution
+from course.erlang import MAX_SERVERS
+from course.simulation.distributions import Distribution, as_distribution, exponential_with_rate
 from course.simulation.fast import fcfs_start_times
 from course.simulation.streams import spawn_generators
 from course.validation import require_int, require_positive, require_stable
 
-__all__ = ["request_log"]
+__all__ = ["request_log", "MAX_REQUESTS"]
+
+#: Rows one log holds (a million rows is about 40 MB); the cap stops a typo from hanging.
+MAX_REQUESTS = 1_000_000
 
 
 def request_log(
@@ -45,10 +49,10 @@ def request_log(
     Taught in: Ep51 · 2-implementation.
     """
     arrival_rate = require_positive("arrival_rate", arrival_rate)
-    servers = require_int("servers", servers, minimum=1)
-    requests = require_int("requests", requests, minimum=1)
+    servers = require_int("servers", servers, minimum=1, maximum=MAX_SERVERS)
+    requests = require_int("requests", requests, minimum=1, maximum=MAX_REQUESTS)
     if service is None:
-        service = Exponential(arrival_rate / (0.8 * servers))
+        service = exponential_with_rate("arrival_rate / (0.8 × servers)", arrival_rate / (0.8 * servers))
     service = as_distribution("service", service)
     if service.mean is not None:
         require_stable("utilization = arrival_rate × mean service time / servers",
