@@ -1,0 +1,141 @@
+"""Tests for the Episode 13 widgets: do they draw what the models compute, and show errors as messages?"""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pytest
+
+import course.widgets.ep13 as ep13_module
+from course.erlang import erlang_c
+from course.patterns.bulkhead_sizing import BulkheadSizing
+from course.patterns.thresholds import CountWindowRule, smallest_trip_failures
+from course.resilience_costs import ResilienceInvestment
+from course.widgets.ep13 import (
+    BulkheadSizer,
+    ChaosDashboard,
+    FalseTripExplorer,
+    ResilienceCostCalculator,
+    _erlang_c_for_every_pool,
+)
+
+
+def test_docstring_examples_run():
+    """Do the module's >>> examples still produce what they show?"""
+    result = doctest.testmod(ep13_module)
+    assert result.attempted >= 4 and result.failed == 0
+
+
+def test_false_trip_explorer_marks_the_smallest_safe_threshold():
+    """Does the marker sit at the smallest k within the monthly limit, and the curve match the rule?"""
+    widget = FalseTripExplorer()
+    widget.set(window_size=20, error_rate_pct=2.0, requests_per_second=50.0, max_trips_per_month=1.0,
+               outage_error_rate_pct=30.0)
+    assert widget.error is None
+    assert widget.chosen == smallest_trip_failures(20, 0.02, 50.0, 1 / 30)
+    assert list(widget.fig.data[2].x) == [widget.chosen] * 2
+    k = 5
+    assert widget.fig.data[0].y[k - 1] == pytest.approx(CountWindowRule(20, k).false_trips_per_day(0.02, 50.0))
+    assert widget.fig.data[1].y[k - 1] == pytest.approx(CountWindowRule(20, k).window_trip_probability(0.3))
+    assert f"{widget.chosen} of 20" in widget.answer.value
+
+
+def test_false_trip_explorer_shows_an_unattainable_limit_as_a_message():
+    """Is a limit no threshold can meet shown as a message, leaving the figure as it was?"""
+    widget = FalseTripExplorer()
+    before = tuple(widget.fig.data[0].y)
+    widget.set(window_size=5, error_rate_pct=20.0, max_trips_per_month=0.1)
+    assert widget.error and "longer window" in widget.message.value
+    assert tuple(widget.fig.data[0].y) == before
+
+
+def test_bulkhead_sizer_draws_erlang_c_and_the_plan():
+    """Does the curve equal Erlang C at every pool size, with the star on the 30-thread plan?"""
+    widget = BulkheadSizer()
+    widget.set(peak_rate=100.0, response_time_ms=200.0, buffer=1.5, burst_rate=200.0,
+               burst_seconds=2.0, max_wait=2.0)
+    threads = np.asarray(widget.fig.data[0].x)
+    assert threads[0] == 21  # the smallest pool that keeps up with L = 20
+    np.testing.assert_allclose(widget.fig.data[0].y, erlang_c(threads, 20.0), rtol=1e-10)
+    assert list(widget.fig.data[2].x) == [30]
+    assert widget.fig.data[2].y[0] == pytest.approx(BulkheadSizing(100, 0.2).wait_probability)
+    assert "<b>100</b>" in widget.answer.value  # queue slots for the 200 req/s, 2 s burst
+
+
+def test_one_pass_erlang_c_matches_the_library_for_large_pools():
+    """Does the widget's one-pass recursion agree with course.erlang for pools in the thousands?"""
+    threads = np.array([801, 900, 1200, 2400])
+    np.testing.assert_allclose(_erlang_c_for_every_pool(800.0, threads), erlang_c(threads, 800.0),
+                               rtol=1e-9)
+
+
+def test_bulkhead_sizer_reports_no_steady_state_as_a_message():
+    """Does a buffer of 1 at a whole-number load show the model's message, not a traceback?"""
+    widget = BulkheadSizer()
+    widget.set(peak_rate=100.0, response_time_ms=200.0, buffer=1.0)
+    assert "no steady state" in widget.error
+
+
+def test_chaos_dashboard_shows_the_bulkhead_protecting_buyers():
+    """With every pattern on, are buyers answered in the crash; with none, does the pool run dry?"""
+    widget = ChaosDashboard()
+    buyers = dict(zip(widget.fig.data[4].x, widget.fig.data[4].y))
+    assert min(buyers[t] for t in range(20, 28)) > 0.95
+    widget.set(breaker=False, bulkhead=False, fallback=False)
+    pool = dict(zip(widget.fig.data[5].x, widget.fig.data[5].y))
+    assert max(pool[t] for t in range(10, 18)) > 0.95          # the frontend pool is exhausted
+    buyers = dict(zip(widget.fig.data[4].x, widget.fig.data[4].y))
+    assert min(buyers[t] for t in range(10, 28)) < 0.8         # and buyers suffer for it
+    assert len(widget.fig.data[6].x) == 0                      # no breaker, nothing to draw
+
+
+def test_chaos_dashboard_replay_only_slices_the_cached_run():
+    """Does moving the time slider cut the traces without re-running the scenario?"""
+    widget = ChaosDashboard()
+    run = widget.run
+    widget.set(until=10)
+    assert widget.run is run
+    assert max(widget.fig.data[0].x) < 10 and len(widget.fig.data[5].x) == 10
+    widget.set(open_duration=10.0)
+    assert widget.run is not run
+
+
+def test_chaos_dashboard_breaker_opens_under_the_crash():
+    """Does the breaker trace show the breaker open for much of the crash window?"""
+    widget = ChaosDashboard()
+    open_share = dict(zip(widget.fig.data[6].x, widget.fig.data[6].y))
+    assert np.mean([open_share[t] for t in range(18, 28)]) > 0.5
+    assert max(open_share[t] for t in range(0, 8)) == 0
+
+
+def test_resilience_cost_calculator_draws_the_models_numbers():
+    """Are the bars the model's yearly figures and the cross at the break-even rate?"""
+    widget = ResilienceCostCalculator()
+    widget.set(revenue_per_hour=50_000.0, incidents_per_year=6.0, hours_per_incident=1.5,
+               loss_unprotected_pct=90.0, loss_protected_pct=15.0, build_cost=120_000.0,
+               run_cost_per_year=20_000.0)
+    plan = ResilienceInvestment(50_000, 6, 1.5, 0.9, 0.15, 120_000, 20_000)
+    np.testing.assert_allclose(widget.fig.data[0].y, [plan.expected_loss_unprotected,
+                                                      plan.expected_loss_protected,
+                                                      plan.annual_cost, plan.net_benefit])
+    assert widget.fig.data[2].x[0] == pytest.approx(plan.break_even_incidents_per_year)
+    line = dict(zip(widget.fig.data[1].x, widget.fig.data[1].y))
+    assert line[0.0] == pytest.approx(-plan.annual_cost)
+    widget.set(incidents_per_year=0.0)   # zero incidents: the line still has its slope
+    assert widget.error is None and widget.fig.data[1].y[-1] > 0
+
+
+def test_resilience_cost_calculator_rejects_protected_above_unprotected():
+    """Is a protected loss share above the unprotected one shown as a message?"""
+    widget = ResilienceCostCalculator()
+    widget.set(loss_unprotected_pct=10.0, loss_protected_pct=40.0)
+    assert "must not exceed" in widget.error
+
+
+@pytest.mark.parametrize("factory", [FalseTripExplorer, BulkheadSizer, ChaosDashboard,
+                                     ResilienceCostCalculator])
+def test_widgets_build_their_user_interface(factory):
+    """Does each widget assemble a UI box holding its figure?"""
+    widget = factory()
+    assert widget.fig in widget.ui.children
