@@ -322,3 +322,13 @@ class BreakerLifecycle(RuleBasedStateMachine):
 
 BreakerLifecycle.TestCase.settings = settings(max_examples=40, stateful_step_count=60, deadline=None)
 TestBreakerLifecycle = BreakerLifecycle.TestCase
+
+
+def test_failure_rate_exactly_at_the_threshold_trips():
+    """Do 55 failures in 100 calls trip a 55 % threshold, despite 0.55 * 100 = 55.000…01 in floating point?"""
+    from course.patterns.breaker import failure_rate_reached
+
+    assert 0.55 * 100 > 55  # the floating-point trap this guards against
+    assert failure_rate_reached(55, 100, 0.55)
+    assert not failure_rate_reached(54, 100, 0.55)
+    assert not failure_rate_reached(0, 0, 0.0)

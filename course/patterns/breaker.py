@@ -199,8 +199,20 @@ def _opened(state: BreakerState, now: float, jitter: float) -> BreakerState:
     return BreakerState(config=config, mode=OPEN, open_until=now + cool_down)
 
 
+def failure_rate_reached(failures: int, calls: int, threshold: float) -> bool:
+    """Whether ``failures`` of ``calls`` reach a failure-rate ``threshold`` (trip at >=).
+
+    The rate is computed as a ratio, as Resilience4j does, so that 55 failures in 100 calls
+    reach 0.55 — ``55 >= 0.55 * 100`` would not, since 0.55 * 100 = 55.00000000000001.
+
+    >>> failure_rate_reached(55, 100, 0.55), failure_rate_reached(54, 100, 0.55)
+    (True, False)
+    """
+    return calls > 0 and failures / calls >= threshold
+
+
 def _rate_tripped(calls: int, failures: int, config: BreakerConfig) -> bool:
-    return calls >= config.minimum_calls and failures >= config.failure_rate_threshold * calls
+    return calls >= max(config.minimum_calls, 1) and failure_rate_reached(failures, calls, config.failure_rate_threshold)
 
 
 def _record_closed(state: BreakerState, failed: bool, now: float, jitter: float) -> BreakerState:
@@ -240,7 +252,7 @@ def _record_half_open(state: BreakerState, failed: bool, now: float, jitter: flo
         if successes >= config.half_open_permits:
             return BreakerState(config=config)
     elif successes + failures >= config.half_open_permits:
-        if failures >= config.failure_rate_threshold * (successes + failures):
+        if failure_rate_reached(failures, successes + failures, config.failure_rate_threshold):
             return _opened(state, now, jitter)
         return BreakerState(config=config)
     return replace(state, probe_successes=successes, probe_failures=failures)
@@ -404,7 +416,7 @@ class CircuitBreaker:
             self._failures += failed
             calls = self._calls
             failures = self._failures
-        if calls >= config.minimum_calls and failures >= config.failure_rate_threshold * calls:
+        if calls >= max(config.minimum_calls, 1) and failure_rate_reached(failures, calls, config.failure_rate_threshold):
             self._open(now, jitter)
 
     def _record_half_open(self, now: float, failed: bool, jitter) -> None:
@@ -420,7 +432,7 @@ class CircuitBreaker:
             elif successes >= config.half_open_permits:
                 self._close(now)
         elif successes + failures >= config.half_open_permits:
-            if failures >= config.failure_rate_threshold * (successes + failures):
+            if failure_rate_reached(failures, successes + failures, config.failure_rate_threshold):
                 self._open(now, jitter)
             else:
                 self._close(now)

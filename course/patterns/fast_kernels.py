@@ -277,8 +277,10 @@ def breaker_record(config, counters, open_until, window, buckets, jitters, link,
                 counters[link, CALLS] += 1
                 counters[link, FAILURES] += failed
             calls = counters[link, CALLS]
-            trip = (calls >= config[link, MINIMUM_CALLS]
-                    and counters[link, FAILURES] >= config[link, RATE] * calls)
+            # failures / calls, as Resilience4j computes the rate: 55 of 100 reaches 0.55
+            # (55 >= 0.55 * 100 would not, since 0.55 * 100 = 55.00000000000001).
+            trip = (calls >= max(config[link, MINIMUM_CALLS], 1)
+                    and counters[link, FAILURES] / calls >= config[link, RATE])
     elif (mode == HALF_OPEN_MODE and counters[link, PROBE_SUCCESSES]
           + counters[link, PROBE_FAILURES] < counters[link, PROBES]):
         counters[link, PROBE_FAILURES] += failed
@@ -288,7 +290,7 @@ def breaker_record(config, counters, open_until, window, buckets, jitters, link,
             trip = failed == 1
             close = failed == 0 and successes >= config[link, PERMITS]
         elif successes + failures >= config[link, PERMITS]:
-            trip = failures >= config[link, RATE] * (successes + failures)
+            trip = failures / (successes + failures) >= config[link, RATE]
             close = not trip
     else:
         return False, -1, 0.0
