@@ -67,7 +67,7 @@ def run() -> list[dict]:
     baseline_times = time_updates(baseline, [{"shift": s} for s in np.linspace(0, 1, 50)])
     baseline_median = statistics.median(baseline_times)
     rows = [summarise("(baseline) trivial", "calculator", baseline_times, baseline_median)]
-    for name, spec in sorted(discover().items()):
+    for _, spec in sorted(discover().items()):
         rows.append(measure(spec, baseline_median))
     return rows
 
