@@ -38,6 +38,16 @@ class CheckResult:
     def __repr__(self) -> str:
         return self.message
 
+    def _ipython_display_(self):
+        # check() shows its result at once; when the call is also a cell's last line,
+        # IPython would show the returned result a second time — show each result once.
+        if getattr(self, "_shown", False):
+            return
+        object.__setattr__(self, "_shown", True)
+        from IPython.display import display
+
+        display({"text/plain": self.message, "text/html": self._repr_html_()}, raw=True)
+
 
 def _record(result: CheckResult) -> None:
     try:
