@@ -318,14 +318,8 @@ class PNCounter:
         return f"PNCounter(P={self.increments.counts}, N={self.decrements.counts})"
 
 
-class GSet:
-    """Grow-only set: add only, merge = union.
-
-    >>> GSet({"a"}).add("b").merge(GSet({"c"})).value == {"a", "b", "c"}
-    True
-
-    Taught in: Ep13 · 2-implementation.
-    """
+class _ElementSet:
+    """A set of elements whose merge is the union: the state GSet and NaiveORSet share."""
 
     __slots__ = ("_elements",)
 
@@ -342,21 +336,33 @@ class GSet:
         except TypeError:  # an unhashable value cannot be an element
             return False
 
-    def add(self, element: Hashable) -> GSet:
-        return GSet(self._elements | {_require_hashable("element", element)})
-
-    def merge(self, other: GSet) -> GSet:
+    def merge(self, other):
         _require_same_type(self, other)
-        return GSet(self._elements | other._elements)
+        return type(self)(self._elements | other._elements)
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, GSet) and self._elements == other._elements
+        return type(other) is type(self) and self._elements == other._elements
 
     def __hash__(self) -> int:
         return hash(self._elements)
 
     def __repr__(self) -> str:
-        return f"GSet({set(self._elements) or '{}'})"
+        return f"{type(self).__name__}({set(self._elements) or '{}'})"
+
+
+class GSet(_ElementSet):
+    """Grow-only set: add only, merge = union.
+
+    >>> GSet({"a"}).add("b").merge(GSet({"c"})).value == {"a", "b", "c"}
+    True
+
+    Taught in: Ep13 · 2-implementation.
+    """
+
+    __slots__ = ()
+
+    def add(self, element: Hashable) -> GSet:
+        return GSet(self._elements | {_require_hashable("element", element)})
 
 
 class ORSet:
@@ -448,7 +454,7 @@ class ORSet:
         return f"ORSet({shown}, context={self.context.counts})"
 
 
-class NaiveORSet:
+class NaiveORSet(_ElementSet):
     """A tag-less "OR-Set": add inserts, remove deletes locally, merge = union. BROKEN.
 
     Kept to teach the bug: with no record of what was removed, a merge cannot tell "Ann
@@ -464,20 +470,7 @@ class NaiveORSet:
     Taught in: Ep13 · 2-implementation.
     """
 
-    __slots__ = ("_elements",)
-
-    def __init__(self, elements: Iterable[Hashable] = ()):
-        self._elements = _elements("elements", elements)
-
-    @property
-    def value(self) -> frozenset:
-        return self._elements
-
-    def __contains__(self, element) -> bool:
-        try:
-            return element in self._elements
-        except TypeError:  # an unhashable value cannot be an element
-            return False
+    __slots__ = ()
 
     def add(self, element: Hashable, replica: str) -> NaiveORSet:
         _require_replica(replica)  # same interface as ORSet; the id is simply not kept
@@ -486,15 +479,3 @@ class NaiveORSet:
     def remove(self, element: Hashable) -> NaiveORSet:
         return NaiveORSet(self._elements - {_require_hashable("element", element)})
 
-    def merge(self, other: NaiveORSet) -> NaiveORSet:
-        _require_same_type(self, other)
-        return NaiveORSet(self._elements | other._elements)
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, NaiveORSet) and self._elements == other._elements
-
-    def __hash__(self) -> int:
-        return hash(self._elements)
-
-    def __repr__(self) -> str:
-        return f"NaiveORSet({set(self._elements) or '{}'})"
