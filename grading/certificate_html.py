@@ -11,6 +11,7 @@ False
 from __future__ import annotations
 
 import hashlib
+import math
 from html import escape
 
 from grading.canonical_json import canonical_json
@@ -36,13 +37,31 @@ def _holder(subject: dict) -> str:
     return "the holder of the e-mail address this certificate was issued to"
 
 
+def evidence_result(evidence: dict) -> str:
+    """The result shown for one evidence entry, computed from its signed ``dsu:score`` and ``dsu:maxScore``.
+
+    The free-text ``description`` is never shown as the score, so the page cannot disagree with
+    the structured data a verifier checks.
+
+    >>> evidence_result({"dsu:score": 3.5, "dsu:maxScore": 4, "description": "100 of 100 points"})
+    '3.5 of 4 points (87.5 %)'
+    >>> evidence_result({"description": "4 of 4 points"})
+    'no score recorded'
+    """
+    score, maximum = evidence.get("dsu:score"), evidence.get("dsu:maxScore")
+    finite = all(isinstance(n, int | float) and not isinstance(n, bool) and math.isfinite(n) for n in (score, maximum))
+    if not finite or maximum <= 0:
+        return "no score recorded"
+    return f"{score:g} of {maximum:g} points ({100 * score / maximum:.1f} %)"
+
+
 def certificate_html(credential: dict) -> str:
     """The printable page of a signed (or unsigned) credential."""
     subject = credential.get("credentialSubject", {})
     achievement = subject.get("achievement", {})
     issuer = credential.get("issuer", {})
     rows = "".join(
-        f"<tr><td>{escape(str(e.get('name', '')))}</td><td>{escape(str(e.get('description', '')))}</td>"
+        f"<tr><td>{escape(str(e.get('name', '')))}</td><td>{escape(evidence_result(e))}</td>"
         f"<td class='small'>{escape(', '.join(s.get('dsu:sha256', '') for s in e.get('dsu:submission', [])))}</td></tr>"
         for e in credential.get("evidence", []))
     fingerprint = hashlib.sha256(canonical_json(credential)).hexdigest() if credential else ""

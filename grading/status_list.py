@@ -27,6 +27,8 @@ from grading.keys import did_key, raw_public
 from grading.proof import ProofError, add_proof, now_utc, verify_proof
 
 LIST_BITS = 131_072
+#: Largest certificate or status list read (bytes): both are a few kB, so anything bigger is refused unread.
+MAX_JSON_BYTES = 1_000_000
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 
 
@@ -111,7 +113,25 @@ def is_revoked(credential: dict, status_list: dict, trusted_key: bytes) -> bool:
 
 
 def read_json(path: Path) -> dict:
+    """The JSON in ``path`` (at most :data:`MAX_JSON_BYTES`); ProofError if unreadable."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        return json.loads(read_limited(Path(path), MAX_JSON_BYTES))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
         raise ProofError(f"{path}: not readable JSON ({error})") from None
+
+
+def read_limited(path: Path, limit: int) -> str:
+    """The text of ``path``, refusing (ValueError) a file over ``limit`` bytes before reading it.
+
+    >>> read_limited(Path("/dev/null"), 10)
+    ''
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    if size > limit:
+        raise ValueError(f"{path} is {size / 1e6:.1f} MB; certificates and status lists are a few kB (limit {limit / 1e6:g} MB)")
+    with path.open("rb") as handle:  # a FIFO or device reports size 0: read at most limit + 1 bytes
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{path} holds more than {limit / 1e6:g} MB; certificates and status lists are a few kB")
+    return data.decode("utf-8")

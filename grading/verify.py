@@ -6,6 +6,13 @@ issuer named in the credential is that key; the validity dates; the revocation l
 signed by the same key); optionally that it was issued to a given e-mail address. Every
 failure is a reason in words; no reason means valid.
 
+Revocation is checked by default: the status list the certificate names
+(``credentialStatus.statusListCredential``) is read from the file given, else from a local
+copy found by :func:`find_status_list` (the URL itself when it is a file, else a
+``status-list.json`` beside the certificate or in the issuer's certificates folder). With no
+copy found the certificate is *not* valid: the result says the status is unknown. Only
+``check_revocation=False`` skips the check, and the result notes it.
+
 >>> verify_certificate("not json at all", public_key=bytes(32)).reasons
 ['the certificate is not JSON: Expecting value at line 1, column 1']
 """
@@ -20,9 +27,11 @@ from pathlib import Path
 from grading.credential import OB3_CONTEXT, VC2_CONTEXT, identity_hash
 from grading.keys import KeyProblem, load_public_key, public_key_bytes_from_did
 from grading.proof import ProofError, verify_proof
-from grading.status_list import is_revoked, read_json
+from grading.status_list import MAX_JSON_BYTES, is_revoked, read_json, read_limited
 
 CLOCK_SKEW_SECONDS = 300
+#: Reason given when no copy of the certificate's status list can be found.
+REVOCATION_UNKNOWN = "revocation status unknown"
 
 
 @dataclass
@@ -34,6 +43,61 @@ class Verification:
     @property
     def valid(self) -> bool:
         return not self.reasons
+
+    @property
+    def only_revocation_unknown(self) -> bool:
+        """Whether the one problem is that no status list was found (a setup error, not a forgery)."""
+        return len(self.reasons) == 1 and self.reasons[0].startswith(REVOCATION_UNKNOWN)
+
+
+def status_list_url(credential: dict) -> str | None:
+    """The ``statusListCredential`` a certificate names, or None."""
+    status = credential.get("credentialStatus") if isinstance(credential, dict) else None
+    url = status.get("statusListCredential") if isinstance(status, dict) else None
+    return url if isinstance(url, str) and url else None
+
+
+def _list_id(path: Path) -> str | None:
+    try:
+        listed = read_json(path)
+    except ProofError:
+        return None
+    return listed.get("id") if isinstance(listed, dict) else None
+
+
+def find_status_list(credential: dict, certificate_path: Path | None = None,
+                     search: list[Path] | None = None) -> tuple[Path | None, list[Path]]:
+    """A local copy of the status list ``credential`` points to, and every place looked at.
+
+    The list's URL is used as is when it is a file path (or ``file:`` URL); otherwise a
+    ``status-list.json`` whose ``id`` is that URL is looked for beside the certificate, then
+    in each folder of ``search`` (default: the issuer's certificates folder,
+    ``$DSU_CERTIFICATES_DIR`` or ``build/certificates``).
+
+    >>> find_status_list({"credentialStatus": {}})
+    (None, [])
+    """
+    from grading.credential import STATUS_LIST_FILE, certificates_dir
+
+    url = status_list_url(credential)
+    if url is None:
+        return None, []
+    if url.startswith("file://"):
+        url = url[len("file://"):]
+    if "://" not in url:
+        path = Path(url).expanduser()
+        return (path if path.is_file() else None), [path]
+    folders = ([certificate_path.parent] if certificate_path is not None else []) + list(
+        search if search is not None else [certificates_dir()])
+    looked = []
+    for folder in folders:
+        candidate = Path(folder) / STATUS_LIST_FILE
+        if candidate in looked:
+            continue
+        looked.append(candidate)
+        if candidate.is_file() and _list_id(candidate) == status_list_url(credential):
+            return candidate, looked
+    return None, looked
 
 
 def _shape_problems(credential) -> list[str]:
@@ -72,14 +136,20 @@ def _parse_time(text: str) -> datetime:
 
 def verify_certificate(certificate: dict | str | Path, public_key: bytes | str | Path | None = None,
                        revocation_list: dict | str | Path | None = None, email: str | None = None,
-                       now: datetime | None = None) -> Verification:
-    """Verify a certificate (a dict, JSON text or a file path); see the module docstring."""
+                       now: datetime | None = None, check_revocation: bool = True) -> Verification:
+    """Verify a certificate (a dict, JSON text or a file path); see the module docstring.
+
+    ``revocation_list``: the issuer's status list (dict or file); None = find a local copy
+    (:func:`find_status_list`). ``check_revocation=False`` skips revocation (noted in the result).
+    """
     result = Verification()
+    certificate_path = None
     if isinstance(certificate, Path) or (isinstance(certificate, str) and not certificate.lstrip().startswith(("{", "["))
                                          and Path(certificate).suffix == ".json"):
+        certificate_path = Path(certificate)
         try:
-            certificate = Path(certificate).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
+            certificate = read_limited(certificate_path, MAX_JSON_BYTES)
+        except (OSError, UnicodeDecodeError, ValueError) as error:
             result.reasons.append(f"cannot read the certificate: {error}")
             return result
     if isinstance(certificate, str):
@@ -114,18 +184,28 @@ def verify_certificate(certificate: dict | str | Path, public_key: bytes | str |
             result.reasons.append(f"expired: validUntil was {certificate['validUntil']}")
     except (ValueError, TypeError):
         result.reasons.append("validFrom/validUntil are not ISO 8601 date-times")
-    if revocation_list is None:
-        result.notes.append("revocation not checked: give --revocation-list (the issuer's published status list)")
+    if not check_revocation:
+        result.notes.append("revocation not checked (skipped on request)")
     else:
-        try:
-            status_list = revocation_list if isinstance(revocation_list, dict) else read_json(Path(revocation_list))
-            if is_revoked(certificate, status_list, trusted):
-                result.reasons.append("revoked by the issuer")
-        except ProofError as error:
-            result.reasons.append(str(error))
+        if revocation_list is None:
+            revocation_list, looked = find_status_list(certificate, certificate_path)
+            if revocation_list is None:
+                url = status_list_url(certificate)
+                where = ", ".join(str(p) for p in looked) or "nowhere"
+                result.reasons.append(
+                    f"{REVOCATION_UNKNOWN}: no copy of the status list {url!r} found (looked at {where}); "
+                    "give the issuer's published list with --revocation-list FILE")
+        if revocation_list is not None:
+            try:
+                status_list = revocation_list if isinstance(revocation_list, dict) else read_json(Path(revocation_list))
+                if is_revoked(certificate, status_list, trusted):
+                    result.reasons.append("revoked by the issuer")
+            except ProofError as error:
+                result.reasons.append(str(error))
     if email is not None:
         identities = [i for i in certificate["credentialSubject"]["identifier"]
                       if isinstance(i, dict) and i.get("identityType") == "emailAddress"]
         if not any(identity_hash(email, i.get("salt", "")) == i.get("identityHash") for i in identities):
             result.reasons.append(f"not issued to {email}")
     return result
+

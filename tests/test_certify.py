@@ -310,3 +310,68 @@ def test_the_command_line_issues_and_refuses(course, tmp_path, capsys, monkeypat
     assert main(["certify", "bob", *args]) == 1
     assert "tiny: assessment >= 70 %: 2/4 = 50.0 %" in capsys.readouterr().err
     assert main(["keys", "init"]) == 2  # an existing key is never overwritten by accident
+
+
+def test_verify_checks_revocation_by_default_and_skipping_is_said(course, tmp_path, capsys, monkeypatch):
+    """Without --revocation-list, does `dsu verify` find the list the certificate names, report a revoked
+    certificate as REVOKED (exit 1), refuse to say VALID when no list is found, and say so when skipped?"""
+    root, rules, keys, out = course
+    third = issue_certificate("ada", "series-t", root, email="ada@example.org", out_dir=out, keys=keys,
+                              rules_path=rules, syllabus=SYLLABUS)
+    code, text = cli_verify(capsys, third.json_path, "--public-key", keys)
+    assert code == 0 and text.startswith("VALID") and "not checked" not in text
+    assert main(["revoke", str(third.json_path), "--reason", "issued in error", "--out", str(out),
+                 "--keys-dir", str(keys)]) == 0
+    capsys.readouterr()
+    code, text = cli_verify(capsys, third.json_path, "--public-key", keys)
+    assert code == 1 and "INVALID" in text and "revoked by the issuer" in text
+    # A copy of the certificate elsewhere, with no list beside it and none in the certificates folder:
+    alone = tmp_path / "alone" / "cert.json"
+    alone.parent.mkdir()
+    shutil.copyfile(third.json_path, alone)
+    monkeypatch.setenv("DSU_CERTIFICATES_DIR", str(tmp_path / "empty"))
+    assert main(["verify", str(alone), "--public-key", str(keys)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.strip().splitlines()) == 1
+    assert "revocation status unknown" in captured.err
+    assert "https://dsu.example.org/certificates/status-list.json" in captured.err
+    # ... found in the issuer's certificates folder ($DSU_CERTIFICATES_DIR) ...
+    monkeypatch.setenv("DSU_CERTIFICATES_DIR", str(out))
+    code, text = cli_verify(capsys, alone, "--public-key", keys)
+    assert code == 1 and "revoked by the issuer" in text
+    # ... or given explicitly; and skipping the check is said in the output.
+    code, text = cli_verify(capsys, alone, "--public-key", keys, "--revocation-list", out / "status-list.json")
+    assert code == 1 and "revoked by the issuer" in text
+    code, text = cli_verify(capsys, alone, "--public-key", keys, "--skip-revocation-check")
+    assert code == 0 and "VALID" in text and "note: revocation not checked" in text
+
+
+def test_verify_refuses_oversized_input_before_reading(course, tmp_path, capsys, monkeypatch):
+    """Is a 50 MB "certificate" refused with one line and exit 2, without being read?"""
+    _, _, keys, _ = course
+    big = tmp_path / "big.json"
+    with big.open("wb") as handle:
+        handle.truncate(50_000_000)  # sparse: costs no disk
+    opened = []
+    real_open = type(big).open
+    monkeypatch.setattr(type(big), "open", lambda self, *a, **k: opened.append(self) or real_open(self, *a, **k))
+    code = main(["verify", str(big), "--public-key", str(keys)])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == "" and big not in opened
+    assert captured.err.strip() == f"dsu verify: certificate: {big} is 50.0 MB; certificates and status lists " \
+                                   "are a few kB (limit 1 MB)"
+    from grading.verify import verify_certificate
+
+    assert verify_certificate(big, bytes(32)).reasons[0].startswith("cannot read the certificate: ")
+
+
+def test_the_printed_score_comes_from_the_structured_evidence(issued):
+    """Does the HTML page compute the displayed score from dsu:score / dsu:maxScore, not the description?"""
+    from grading.certificate_html import certificate_html
+
+    vc = json.loads(issued.json_path.read_text())
+    vc["evidence"][0].update({"description": "100 of 100 points (100.0 %)", "dsu:score": 3, "dsu:maxScore": 4})
+    html = certificate_html(vc)
+    assert "3 of 4 points (75.0 %)" in html and "100 of 100" not in html
+    vc["evidence"][0].pop("dsu:score")
+    assert "no score recorded" in certificate_html(vc)
