@@ -15,7 +15,13 @@ Which workspace? The one the kernel runs in (a folder above the current director
 is recorded without a built workspace, nor from inside the course repository outside its
 workspace: that is an author running the source notebooks or the tests, not a learner.
 
-A notebook says it was opened or finished with its id, ``"<episode>/<notebook>"``:
+A notebook says it was opened (its first code cell calls :func:`mark_opened`) or run to its
+end (its last cell calls :func:`mark_finished`) with its id, ``"<episode>/<notebook>"``. The
+id is written in the call rather than guessed from the kernel: a kernel learns its notebook's
+path only from ``$JPY_SESSION_NAME``, which jupyter_server sets when the kernel starts (not
+after a rename, and not under nbval or other front ends). Without an id the calls fall back
+to that variable (:func:`session_notebook`). A notebook that does not call them (the
+assessments) counts as opened once one of its self-checks ran.
 
 >>> import tempfile
 >>> ws = Path(tempfile.mkdtemp())
@@ -251,11 +257,47 @@ def record_notebook(path_or_id: str | os.PathLike, event: str = "opened", worksp
     return _append(workspace, "notebook", notebook_id(path_or_id), event)
 
 
-def mark_opened(notebook: str, workspace: Path | None = None) -> None:
-    """Call in a notebook's first code cell: ``course.progress.mark_opened("ep51/1-foundations")``."""
-    record_notebook(notebook, "opened", workspace)
+def session_notebook() -> str | None:
+    """The id of the notebook this kernel was started for, or None when unknown.
+
+    jupyter_server (JupyterLab, Notebook 7) starts a notebook's kernel with the notebook's
+    full path in ``$JPY_SESSION_NAME``; other front ends (nbval, VS Code) may not set it, or
+    set it to something that is not a course notebook.
+
+    >>> import os
+    >>> os.environ["JPY_SESSION_NAME"] = "/home/me/dsu/series-3/ep51-mathematics-of-scale/assessment.ipynb"
+    >>> session_notebook()
+    'ep51/assessment'
+    >>> del os.environ["JPY_SESSION_NAME"]
+    >>> session_notebook() is None
+    True
+    """
+    name = os.environ.get("JPY_SESSION_NAME", "")
+    if not name.endswith(".ipynb"):
+        return None
+    try:
+        return notebook_id(name)
+    except ValueError:  # a scratch notebook of the learner's: not part of the course
+        return None
 
 
-def mark_finished(notebook: str, workspace: Path | None = None) -> None:
-    """Call in a notebook's last code cell: ``course.progress.mark_finished("ep51/1-foundations")``."""
-    record_notebook(notebook, "finished", workspace)
+def mark_opened(notebook: str | None = None, workspace: Path | None = None) -> None:
+    """Call in a notebook's first code cell: ``mark_opened("ep51/1-foundations")``.
+
+    Without ``notebook``, the notebook the kernel was started for (:func:`session_notebook`)
+    is recorded, if it is a course notebook.
+    """
+    notebook = notebook if notebook is not None else session_notebook()
+    if notebook is not None:
+        record_notebook(notebook, "opened", workspace)
+
+
+def mark_finished(notebook: str | None = None, workspace: Path | None = None) -> None:
+    """Call in a notebook's last code cell: ``mark_finished("ep51/3-strategy")``.
+
+    Running it means every cell above ran, so a notebook without self-checks is done
+    (:mod:`course.progress_summary`). Without ``notebook``, as :func:`mark_opened`.
+    """
+    notebook = notebook if notebook is not None else session_notebook()
+    if notebook is not None:
+        record_notebook(notebook, "finished", workspace)

@@ -49,30 +49,43 @@ def progress_figure(progress: CourseProgress) -> go.Figure:
 
 
 def progress_markdown(progress: CourseProgress, workspace: Path | None) -> str:
-    """The chart's numbers as a table, and the next notebook as a link (relative to the workspace)."""
+    """The next notebook as a link (relative to the workspace), the chart's numbers as a
+    table, and each started episode's learning objectives in words, ticked when covered."""
     lines = []
     if workspace is None:
         lines += ["*No workspace found: progress is recorded in the workspace `dsu lab` builds "
                   "(open this page from there).*", ""]
-    lines += [
-        "| Episode | Exercises passed | Exercises attempted | Notebooks opened | Notebooks done "
-        "| Objectives covered | Completion |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for ep in progress.episodes:
-        lines.append(
-            f"| {ep.episode_id.upper()} · {ep.title} | {ep.exercises_passed} of {len(ep.exercises)} "
-            f"| {ep.exercises_attempted} of {len(ep.exercises)} "
-            f"| {ep.notebooks_opened} of {len(ep.notebooks)} | {ep.notebooks_done} of {len(ep.notebooks)} "
-            f"| {len(ep.objectives_covered)} of {len(ep.objectives)} | {ep.completion:.0%} |"
-        )
     suggestion = progress.next_notebook()
-    lines.append("")
     if suggestion is None:
         lines.append("**Every notebook is done.** Well done!")
     else:
         nb = suggestion.notebook
         lines.append(f"**Next:** [{nb.title}]({nb.relative_path.as_posix()}) — {suggestion.reason}.")
+    lines += [
+        "",
+        "| Episode | Exercises passed | Exercises attempted | Assessment questions passed "
+        "| Notebooks opened | Notebooks done | Objectives covered | Completion |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for ep in progress.episodes:
+        lines.append(
+            f"| {ep.episode_id.upper()} · {ep.title} | {ep.exercises_passed} of {len(ep.exercises)} "
+            f"| {ep.exercises_attempted} of {len(ep.exercises)} "
+            f"| {ep.questions_passed} of {len(ep.questions)} "
+            f"| {ep.notebooks_opened} of {len(ep.notebooks)} | {ep.notebooks_done} of {len(ep.notebooks)} "
+            f"| {len(ep.objectives_covered)} of {len(ep.objectives)} | {ep.completion:.0%} |"
+        )
+    lines += ["", "*Exercises are the self-checks of the lesson notebooks; assessment questions count "
+              "once their visible checks pass (the hidden tests run when the assessment is graded).*"]
+    texts = progress.syllabus.objectives()
+    for ep in progress.episodes:
+        if not ep.started:
+            continue
+        lines += ["", f"**{ep.episode_id.upper()}: what you can do so far** (✔ practised and "
+                  "checked, ○ still ahead)", ""]
+        for objective in ep.objectives:
+            mark = "✔" if objective in ep.objectives_covered else "○"
+            lines.append(f"- {mark} {texts[objective].text if objective in texts else objective}")
     return "\n".join(lines)
 
 

@@ -133,6 +133,26 @@ def objective_of(grade_id: str) -> str:
     return grade_id.split(OBJECTIVE_SEPARATOR, 1)[0]
 
 
+def learning_path(syllabus: Syllabus) -> list[Episode]:
+    """Every episode in an order to take them: each after its prerequisites, else in syllabus order.
+
+    >>> [ep.id for ep in learning_path(load_syllabus())]
+    ['ep51', 'ep13']
+    """
+    episodes = syllabus.episodes()
+    known = {ep.id for ep in episodes}
+    placed: list[Episode] = []
+    done: set[str] = set()
+    while len(placed) < len(episodes):
+        ready = [ep for ep in episodes if ep.id not in done
+                 and all(p in done or p not in known for p in ep.prerequisites)]
+        if not ready:  # a prerequisite cycle (structural_problems reports it): keep syllabus order
+            ready = [ep for ep in episodes if ep.id not in done][:1]
+        placed.append(ready[0])
+        done.add(ready[0].id)
+    return placed
+
+
 def _build_series(raw: dict) -> Series:
     episodes: list[Episode] = []
     series = Series(

@@ -365,14 +365,14 @@ def test_summary_counts(tmp_path):
     assert (ep1.exercises_passed, ep1.exercises_attempted, len(ep1.exercises)) == (1, 2, 2)
     assert (ep1.notebooks_opened, ep1.notebooks_done, len(ep1.notebooks)) == (1, 0, 2)
     assert ep1.objectives_covered == ("ep1-alpha",)
-    # steps: 2 exercises + 2 notebooks; done: 1 exercise
-    assert ep1.completion == pytest.approx(1 / 4)
+    # steps: 2 exercises of 1-a + the assessment, which has no question (one step); done: 1
+    assert ep1.completion == pytest.approx(1 / 3)
 
     store.record("check", "ep1-alpha-beta-1", "passed")
     ep1 = summarize(tmp_path, syllabus).episode("ep1")
     # both exercises of 1-a passed: that notebook is done as well
     assert ep1.notebooks[0].done and not ep1.notebooks[1].done
-    assert ep1.completion == pytest.approx(3 / 4)
+    assert ep1.completion == pytest.approx(2 / 3)
     assert ep1.objectives_covered == ("ep1-alpha", "ep1-alpha-beta")
 
 
@@ -422,13 +422,17 @@ def test_next_notebook_follows_syllabus_and_prerequisites(tmp_path):
     assert next_id() == "ep3/assessment"
     store.record("notebook", "ep3/assessment", "finished")
     assert next_id() == "ep1/1-a"
-    store.record("notebook", "ep1/1-a", "finished")
+    store.record("notebook", "ep1/1-a", "finished")  # run to its end, but its exercises did not pass
+    assert next_id() == "ep1/1-a"
+    for exercise in ("ep1-alpha-1", "ep1-alpha-beta-1"):
+        store.record("check", exercise, "passed")
     store.record("notebook", "ep2/1-a", "opened")  # ep2 started, but ep1 (its prerequisite) is not complete
     assert next_id() == "ep1/assessment"
     store.record("notebook", "ep1/assessment", "finished")
     assert next_id() == "ep2/1-a"
-    for name in ("ep2/1-a", "ep2/assessment"):
-        store.record("notebook", name, "finished")
+    store.record("check", "ep2-gamma-1", "passed")
+    assert next_id() == "ep2/assessment"
+    store.record("notebook", "ep2/assessment", "finished")
     assert next_id() is None
     assert "Every notebook is done" in summarize(tmp_path, syllabus).table()
 
@@ -464,7 +468,8 @@ def test_table_shows_every_series(tmp_path):
     table = summarize(tmp_path, syllabus).table()
     assert "Series 1 · One" in table and "Series 2 · Two" in table
     ep1_row = next(line for line in table.splitlines() if line.strip().startswith("EP1 "))
-    assert ep1_row.split() == ["EP1", "1/2", "1/2", "1/2", "0/2", "1/2", "25%"]
+    # exercises passed, attempted; questions passed; notebooks opened, done; objectives; done
+    assert ep1_row.split() == ["EP1", "1/2", "1/2", "0/0", "1/2", "0/2", "1/2", "33%"]
     assert "Next: A — series-1/ep1-first/1-a.ipynb" in table
 
 
@@ -478,10 +483,12 @@ def test_progress_figure_and_table_agree(tmp_path):
     fig = progress_figure(summary)
     completion, covered = fig.data
     assert list(completion.x) == ["EP1", "EP2", "EP3"]
-    assert list(completion.y) == [25.0, 0.0, 0.0]
+    assert list(completion.y) == [33.3, 0.0, 0.0]
     assert list(covered.y) == [50.0, 0.0, 0.0]
     text = progress_markdown(summary, tmp_path)
-    assert "| EP1 · First | 1 of 2 | 1 of 2 | 1 of 2 | 0 of 2 | 1 of 2 | 25% |" in text
+    assert "| EP1 · First | 1 of 2 | 1 of 2 | 0 of 0 | 1 of 2 | 0 of 2 | 1 of 2 | 33% |" in text
+    # the started episode's objectives in words, ticked when covered; no internal ids
+    assert "- ✔ alpha\n- ○ alpha beta" in text and "ep1-alpha" not in text
     assert "**Next:** [A](series-1/ep1-first/1-a.ipynb)" in text
 
 
@@ -495,7 +502,7 @@ def test_dsu_progress_prints_the_table(tmp_path, capsys):
     out = capsys.readouterr().out
     row = next(line for line in out.splitlines() if line.strip().startswith("EP51"))
     assert row.split()[1].startswith("1/")  # one exercise passed
-    assert row.split()[5] == "1/6"  # one of EP51's six objectives covered
+    assert row.split()[6] == "1/6"  # one of EP51's six objectives covered
 
 
 def test_dsu_progress_without_workspace(tmp_path, capsys, monkeypatch):
@@ -509,3 +516,124 @@ def main_progress(args):
     from course.cli import main
 
     return main(["progress", *args])
+
+
+# --- what "done" means, for each kind of notebook -----------------------------------------
+
+def write_assessment(path: Path) -> None:
+    """An nbgrader assessment: two auto-graded questions, a manually graded essay, a locked cell."""
+    def cell(kind, source, **nbgrader):
+        new = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
+        made = new(source)
+        if nbgrader:
+            made.metadata["nbgrader"] = {"schema_version": 3, **nbgrader}
+        return made
+
+    nb = nbformat.v4.new_notebook(cells=[
+        cell("code", "RATE = 2", grade_id="ep1-params", grade=False, solution=False, locked=True),
+        cell("code", "def f(x):\n    raise NotImplementedError()", grade_id="ep1-alpha__a1",
+             grade=False, solution=True, locked=False),
+        cell("code", 'check("ep1-alpha__q1", lambda: f(1) == 2)', grade_id="ep1-alpha__q1",
+             grade=True, solution=False, locked=True, points=2),
+        cell("code", "assert g() == 3", grade_id="ep1-alpha-beta__q2", grade=True, solution=False,
+             locked=True, points=1),
+        cell("markdown", "Explain.", grade_id="ep1-alpha-beta__essay", grade=True, solution=True,
+             locked=False, points=2),
+    ])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+
+
+def test_assessment_questions_come_from_its_graded_code_cells(tmp_path):
+    """Are an assessment's questions the grade_ids of its auto-graded code cells (not the essay,
+    not the solution or locked cells), whether or not a test cell calls check() yet?"""
+    from course.progress_summary import questions_in
+
+    write_assessment(tmp_path / "a.ipynb")
+    assert questions_in(tmp_path / "a.ipynb") == ("ep1-alpha__q1", "ep1-alpha-beta__q2")
+    assert questions_in(tmp_path / "missing.ipynb") == ()
+
+
+def test_an_episode_reaches_100_percent_and_next_moves_on(tmp_path):
+    """Lesson notebook done when its exercises pass, assessment done when its questions' visible
+    checks pass: does the episode then reach 100 %, cover its objectives, and does "Next" move
+    to the next episode by prerequisites?"""
+    syllabus = make_course(tmp_path)
+    write_assessment(tmp_path / "series-1/ep1-first/assessment.ipynb")
+    store = ProgressStore(tmp_path)
+    for exercise in ("ep1-alpha-1", "ep1-alpha-beta-1"):
+        store.record("check", exercise, "passed")
+    ep1 = summarize(tmp_path, syllabus).episode("ep1")
+    assert ep1.questions == ("ep1-alpha__q1", "ep1-alpha-beta__q2")
+    assert ep1.completion == pytest.approx(2 / 4) and not ep1.complete
+    assert summarize(tmp_path, syllabus).next_notebook().notebook.id == "ep1/assessment"
+
+    store.record("notebook", "ep1/assessment", "finished")  # running it to the end is not enough
+    store.record("check", "ep1-alpha__q1", "failed")
+    store.record("check", "ep1-alpha__q1", "passed")
+    ep1 = summarize(tmp_path, syllabus).episode("ep1")
+    assert (ep1.questions_passed, ep1.notebooks_done, ep1.completion) == (1, 1, pytest.approx(3 / 4))
+    assert summarize(tmp_path, syllabus).next_notebook().notebook.id == "ep1/assessment"
+
+    store.record("check", "ep1-alpha-beta__q2", "passed")
+    progress = summarize(tmp_path, syllabus)
+    ep1 = progress.episode("ep1")
+    assert ep1.complete and ep1.completion == 1.0
+    assert ep1.objectives_covered == ("ep1-alpha", "ep1-alpha-beta")
+    suggestion = progress.next_notebook()
+    assert suggestion.notebook.id == "ep2/1-a" and "prerequisites (EP1) are done" in suggestion.reason
+    row = next(line for line in progress.table().splitlines() if line.strip().startswith("EP1 "))
+    assert row.split() == ["EP1", "2/2", "2/2", "2/2", "2/2", "2/2", "2/2", "100%"]
+
+
+def test_a_notebook_without_self_checks_is_done_when_run_to_its_end(tmp_path):
+    """Is a notebook without exercises (a strategy notebook) done once its last cell marked it
+    finished, and not merely because it was opened?"""
+    syllabus = make_course(tmp_path)
+    store = ProgressStore(tmp_path)
+    store.record("notebook", "ep3/assessment", "opened")
+    ep3 = summarize(tmp_path, syllabus).episode("ep3")
+    assert (ep3.notebooks_opened, ep3.notebooks_done, ep3.completion) == (1, 0, 0.0)
+    store.record("notebook", "ep3/assessment", "finished")  # what its last cell's mark_finished writes
+    ep3 = summarize(tmp_path, syllabus).episode("ep3")
+    assert (ep3.notebooks_done, ep3.completion, ep3.complete) == (1, 1.0, True)
+
+
+def test_the_real_episode_51_completes_and_points_to_episode_13(tmp_path):
+    """With every Ep51 self-check exercise, every auto-graded assessment question and the strategy
+    notebook done, is Ep51 at 100 % with 6/6 objectives, and is "Next" Ep13's first notebook
+    (Ep13 comes first in the syllabus, but needs Ep51)?"""
+    from course.progress_summary import questions_in
+    from course.syllabus import load_syllabus
+
+    syllabus = load_syllabus()
+    ws = make_workspace(tmp_path / "ws")
+    before = summarize(ws).next_notebook()
+    assert before.notebook.id == "ep51/1-foundations"
+    ep51 = syllabus.episode("ep51")
+    for nb in ep51.notebooks:
+        for exercise in exercises_in(nb.path) if nb.name != "assessment" else questions_in(nb.path):
+            record_check(exercise, passed=True, attempted=True, workspace=ws)
+        if not exercises_in(nb.path) and nb.name != "assessment":
+            record_notebook(f"ep51/{nb.name}", "finished", workspace=ws)
+    summary = summarize(ws)
+    done = summary.episode("ep51")
+    assert done.questions and done.questions_passed == len(done.questions)
+    assert not any(q.endswith("__essay") for q in done.questions)  # graded by hand: not self-checked
+    assert done.completion == 1.0 and done.notebooks_done == 4
+    assert len(done.objectives_covered) == len(done.objectives) == 6
+    assert summary.next_notebook().notebook.id == "ep13/1-foundations"
+    assert "Next: " + syllabus.episode("ep13").notebooks[0].title in summary.table()
+
+
+def test_a_kernel_knows_its_notebook_from_jupyter_server(tmp_path, monkeypatch):
+    """Does mark_opened() without an id record the notebook named by $JPY_SESSION_NAME (the full
+    path jupyter_server gives a notebook's kernel), and ignore a notebook outside the course?"""
+    ws = make_workspace(tmp_path / "ws")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(ws / "series-1/ep13-resilience/assessment.ipynb"))
+    progress.mark_opened(workspace=ws)
+    monkeypatch.setenv("JPY_SESSION_NAME", str(ws / "scratch/Untitled.ipynb"))
+    progress.mark_opened(workspace=ws)
+    monkeypatch.delenv("JPY_SESSION_NAME")
+    progress.mark_finished(workspace=ws)
+    assert [(e.subject, e.outcome) for e in ProgressStore(ws).events()] == [("ep13/assessment", "opened")]
