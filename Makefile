@@ -13,6 +13,7 @@ PYTEST_WORKERS ?= 2
 
 help:
 	@echo "make lab    - install into $(VENV), build your workspace, start JupyterLab"
+	@echo "              options for dsu lab: make lab ARGS=\"--no-browser --port 8890 --workspace ~/dsu\""
 	@echo "make test   - install into $(VENV), run every test (lint, units, notebooks, nbgrader, browser)"
 	@echo "make bench  - run the benchmarks in bench/ and print ratio tables"
 	@echo "make lock   - re-pin requirements.lock from the current $(VENV)"
@@ -25,8 +26,11 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP)
 
+# Options for `dsu lab`, e.g.  make lab ARGS="--no-browser --port 8890"
+ARGS ?=
+
 lab: venv
-	$(BIN)/dsu lab
+	$(BIN)/dsu lab $(ARGS)
 
 # Debian's Chromium drives the browser tests; Playwright cannot download its own browser here.
 chromium:

@@ -9,7 +9,12 @@ apart three cases:
 * a notebook the learner does not have yet is added;
 * a notebook whose upstream version did not change is left alone;
 * a notebook that changed upstream is **not** overwritten: the new version is saved
-  beside it as ``<name>.upstream-<hash>.ipynb`` and reported.
+  beside it as ``<name>.upstream-<hash>.ipynb`` and reported, until the learner resolves it
+  (their copy becomes byte-identical to the new version, or they delete the fresh copy after
+  merging what they wanted from it).
+
+Student versions are generated with nbgrader only for episodes whose sources changed since
+the last build (:mod:`course.student_versions`), so an update with nothing new takes a second.
 
 >>> import tempfile
 >>> from pathlib import Path
@@ -25,6 +30,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,11 +38,37 @@ from course import REPO_ROOT
 
 MANIFEST = Path(".dsu") / "manifest.json"
 SHARED_ASSETS = ("images", "styles", "data")
+#: = ``course.startpage.START_PAGE`` (a test checks), named here so that a build with nothing to
+#: do never imports course.startpage and with it nbformat, which takes a second to import.
+START_PAGE = "START-HERE.ipynb"
 
 
 def default_workspace() -> Path:
     """The workspace folder: ``$DSU_WORKSPACE`` if set, else ``workspace/`` in the repo."""
-    return Path(os.environ.get("DSU_WORKSPACE", REPO_ROOT / "workspace")).expanduser().resolve()
+    return Path(os.environ.get("DSU_WORKSPACE") or REPO_ROOT / "workspace").expanduser().resolve()
+
+
+def usable_workspace(path: Path | str | None = None, option: str = "--workspace") -> Path:
+    """The workspace folder as an absolute path, created and checked writable *before* any work.
+
+    A relative ``path`` is resolved against the current folder, once. Raises ValueError naming
+    ``option`` when the path is a file, cannot be created or cannot be written.
+
+    >>> import tempfile
+    >>> usable_workspace(Path(tempfile.mkdtemp()) / "ws").name
+    'ws'
+    """
+    folder = Path(path).expanduser() if path is not None else default_workspace()
+    folder = (Path.cwd() / folder).resolve() if not folder.is_absolute() else folder.resolve()
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"{option}: {folder} is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise ValueError(f"{option}: cannot write to {folder} ({error.strerror or error})") from None
+    return folder
 
 
 def sha256(data: bytes) -> str:
@@ -69,7 +101,7 @@ class UpdateReport:
         return "\n".join(lines)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "wb") as handle:
@@ -77,15 +109,29 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _load_manifest(workspace: Path) -> dict:
-    path = workspace / MANIFEST
-    if path.exists():
-        return json.loads(path.read_text(encoding="utf-8"))
-    return {"delivered": {}}
+def read_manifest(workspace: Path) -> dict:
+    """The workspace's manifest (empty when there is none); ValueError if it is not one.
+
+    >>> read_manifest(Path("/nonexistent"))
+    {'delivered': {}}
+    """
+    path = Path(workspace) / MANIFEST
+    if not path.exists():
+        return {"delivered": {}}
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"the workspace manifest {path} is unreadable ({error}); "
+                         "move it away and run `dsu build` to rebuild it") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("delivered", {}), dict):
+        raise ValueError(f"the workspace manifest {path} is not a manifest; "
+                         "move it away and run `dsu build` to rebuild it")
+    return manifest
 
 
-def _save_manifest(workspace: Path, manifest: dict) -> None:
-    _write_atomically(workspace / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
+
+def save_manifest(workspace: Path, manifest: dict) -> None:
+    write_atomically(workspace / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
 
 
 def _fresh_copy_path(relative: Path, digest: str) -> Path:
@@ -95,51 +141,42 @@ def _fresh_copy_path(relative: Path, digest: str) -> Path:
 def update_workspace(workspace: Path, notebooks: dict[Path, bytes]) -> UpdateReport:
     """Deliver ``notebooks`` (relative path -> content) into ``workspace`` without overwriting.
 
-    A file is only ever created, never replaced, except the manifest itself.
+    A file is only ever created, never replaced, except the manifest itself. A fresh copy
+    stops being reported once resolved: the learner's copy is byte-identical to the new
+    version, or the learner deleted the fresh copy that was saved.
     """
     workspace = Path(workspace)
     workspace.mkdir(parents=True, exist_ok=True)
-    manifest = _load_manifest(workspace)
+    manifest = read_manifest(workspace)
     delivered: dict[str, str] = manifest.setdefault("delivered", {})
+    #: notebook -> digest of the fresh copy saved beside it (to tell "deleted" from "never saved")
+    saved_fresh: dict[str, str] = manifest.setdefault("fresh_copies", {})
     report = UpdateReport()
     for relative, content in sorted(notebooks.items()):
         relative = Path(relative)
         key = relative.as_posix()
         digest = sha256(content)
         target = workspace / relative
+        fresh = _fresh_copy_path(relative, digest)
         if not target.exists():
-            _write_atomically(target, content)
+            write_atomically(target, content)
             delivered[key] = digest
+            saved_fresh.pop(key, None)
             report.added.append(relative)
         elif delivered.get(key) == digest:
             report.unchanged.append(relative)
+        elif sha256(target.read_bytes()) == digest or (
+                saved_fresh.get(key) == digest and not (workspace / fresh).exists()):
+            delivered[key] = digest  # resolved by the learner: nothing left to tell them
+            saved_fresh.pop(key, None)
+            report.unchanged.append(relative)
         else:
-            fresh = _fresh_copy_path(relative, digest)
             if not (workspace / fresh).exists():
-                _write_atomically(workspace / fresh, content)
+                write_atomically(workspace / fresh, content)
+            saved_fresh[key] = digest
             report.changed_upstream.append((relative, fresh))
-    _save_manifest(workspace, manifest)
+    save_manifest(workspace, manifest)
     return report
-
-
-def student_notebooks(episodes: list[str] | None = None, build_root: Path | None = None) -> dict[Path, bytes]:
-    """Generate the student version of every notebook with nbgrader.
-
-    Returns relative workspace path (``series-N/<episode>/<name>.ipynb``) -> notebook bytes.
-    """
-    from course.syllabus import load_syllabus
-    from grading.course_dir import generate_assignment, prepare
-
-    syllabus = load_syllabus()
-    selected = [syllabus.episode(e) for e in episodes] if episodes else syllabus.episodes()
-    with tempfile.TemporaryDirectory(prefix="dsu-student-") as tmp:
-        root = prepare(Path(build_root or tmp), [ep.id for ep in selected])
-        result = {}
-        for ep in selected:
-            release = generate_assignment(root, ep.id)
-            for nb in ep.notebooks:
-                result[nb.relative_path] = (release / nb.filename).read_bytes()
-        return result
 
 
 def copy_shared_assets(workspace: Path) -> None:
@@ -153,32 +190,63 @@ def copy_shared_assets(workspace: Path) -> None:
             shutil.copytree(source, workspace / "shared" / name, dirs_exist_ok=True)
 
 
+def start_page_sources_key() -> str:
+    """SHA-256 (hex) of what the start page is made from: the course package's code and the syllabus.
+
+    Hashing every ``course/*.py`` is coarse on purpose: a build skips the start page (and
+    nbformat's one-second import) only when nothing it could depend on changed.
+    """
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"nbformat {version('nbformat')}".encode())
+    package = Path(__file__).resolve().parent
+    for source in sorted(package.glob("*.py")) + [package / "syllabus.toml"]:
+        digest.update(f"\n{source.name} {sha256(source.read_bytes())}".encode())
+    return digest.hexdigest()
+
+
 def write_start_page(workspace: Path) -> Path:
-    """(Re)write the start page; a copy the learner edited is saved beside it first."""
+    """(Re)write the start page; a copy the learner edited is saved beside it first.
+
+    Left alone when it is exactly what the last build wrote from the same sources.
+    """
+    path = workspace / START_PAGE
+    manifest = read_manifest(workspace)
+    previous = manifest.get("start_page")
+    key = start_page_sources_key()
+    if manifest.get("start_page_sources") == key and path.is_file() and sha256(path.read_bytes()) == previous:
+        return path
     import nbformat
 
-    from course.startpage import START_PAGE, start_page_notebook
+    from course.startpage import start_page_notebook
 
-    path = workspace / START_PAGE
     content = (nbformat.writes(start_page_notebook()) + "\n").encode()
-    manifest = _load_manifest(workspace)
-    previous = manifest.get("start_page")
     if path.exists():
         current = sha256(path.read_bytes())
         if current != previous and current != sha256(content):
             backup = path.with_name(f"START-HERE.edited-{current[:8]}.ipynb")
             if not backup.exists():
                 shutil.copy2(path, backup)
-    _write_atomically(path, content)
+    write_atomically(path, content)
     manifest["start_page"] = sha256(content)
-    _save_manifest(workspace, manifest)
+    manifest["start_page_sources"] = key
+    save_manifest(workspace, manifest)
     return path
 
 
-def build_workspace(workspace: Path | None = None, episodes: list[str] | None = None) -> UpdateReport:
-    """Build or update the learner workspace; return what changed."""
-    workspace = Path(workspace or default_workspace())
-    report = update_workspace(workspace, student_notebooks(episodes))
+def build_workspace(workspace: Path | None = None, episodes: list[str] | None = None,
+                    progress: Callable[[str], None] | None = None) -> UpdateReport:
+    """Build or update the learner workspace; return what changed.
+
+    Only episodes whose sources changed since the last build go through nbgrader;
+    ``progress`` (e.g. ``print``) gets one line per episode and notebook generated.
+    """
+    from course.student_versions import current_student_notebooks
+
+    workspace = usable_workspace(workspace)
+    read_manifest(workspace)  # a corrupt manifest stops the build before any work
+    notebooks = current_student_notebooks(workspace, episodes, progress)
+    report = update_workspace(workspace, notebooks)
     copy_shared_assets(workspace)
     write_start_page(workspace)
     return report

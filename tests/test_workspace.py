@@ -8,7 +8,16 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course.workspace import MANIFEST, build_workspace, update_workspace, write_start_page
+from course.syllabus import load_syllabus
+from course.workspace import (
+    MANIFEST,
+    START_PAGE,
+    build_workspace,
+    read_manifest,
+    update_workspace,
+    usable_workspace,
+    write_start_page,
+)
 
 NB = Path("series-3/ep99-demo/1-foundations.ipynb")
 
@@ -70,7 +79,7 @@ def test_start_page_edits_are_saved_before_it_is_rewritten(tmp_path):
 
 
 @pytest.mark.xdist_group("nbgrader")
-def test_real_build_delivers_student_versions_and_keeps_learner_edits(tmp_path):
+def test_real_build_delivers_student_versions_and_keeps_learner_edits(tmp_path, monkeypatch):
     """End to end with nbgrader: are student versions delivered, and is an edited one kept on rebuild?"""
     workspace = tmp_path / "ws"
     report = build_workspace(workspace, ["ep51"])
@@ -86,3 +95,130 @@ def test_real_build_delivers_student_versions_and_keeps_learner_edits(tmp_path):
     again = build_workspace(workspace, ["ep51"])
     assert foundations.read_bytes() == edited
     assert again.added == []
+    # Nothing changed upstream: the rebuild must not run nbgrader at all (that took 15-23 s).
+    import grading.course_dir
+
+    def no_nbgrader(*args, **kwargs):
+        raise AssertionError("nbgrader ran for an unchanged episode")
+
+    monkeypatch.setattr(grading.course_dir, "generate_assignment", no_nbgrader)
+    foundations.unlink()  # a deleted notebook is delivered again, from the cached student version
+    third = build_workspace(workspace, ["ep51"])
+    assert third.added == [foundations.relative_to(workspace)]
+    assert "BEGIN SOLUTION" not in foundations.read_text()
+
+
+def test_the_fresh_copy_notice_clears_when_the_learner_copy_matches_upstream(tmp_path):
+    """Once the learner's notebook is byte-identical to the new upstream version, is it no longer reported?"""
+    update_workspace(tmp_path, {NB: b"v1"})
+    [(_, fresh)] = update_workspace(tmp_path, {NB: b"v2"}).changed_upstream
+    (tmp_path / fresh).replace(tmp_path / NB)  # what the summary suggests: take the fresh copy
+    report = update_workspace(tmp_path, {NB: b"v2"})
+    assert report.changed_upstream == [] and report.unchanged == [NB]
+    assert "fresh copy" not in report.summary()
+    assert (tmp_path / NB).read_bytes() == b"v2"
+
+
+def test_the_fresh_copy_notice_clears_when_the_learner_deletes_the_fresh_copy(tmp_path):
+    """After merging by hand and deleting the fresh copy, is the notebook no longer reported, and kept?"""
+    update_workspace(tmp_path, {NB: b"v1"})
+    (tmp_path / NB).write_bytes(b"my answers")
+    [(_, fresh)] = update_workspace(tmp_path, {NB: b"v2"}).changed_upstream
+    (tmp_path / NB).write_bytes(b"my answers, merged with v2")
+    (tmp_path / fresh).unlink()
+    report = update_workspace(tmp_path, {NB: b"v2"})
+    assert report.changed_upstream == [] and not (tmp_path / fresh).exists()
+    assert (tmp_path / NB).read_bytes() == b"my answers, merged with v2"
+    # a later upstream change is reported again, with a new fresh copy
+    [(_, newer)] = update_workspace(tmp_path, {NB: b"v3"}).changed_upstream
+    assert (tmp_path / newer).read_bytes() == b"v3"
+
+
+def test_a_fresh_copy_still_there_keeps_being_reported(tmp_path):
+    """Is an unresolved change (learner's copy differs, fresh copy still there) reported on every build?"""
+    update_workspace(tmp_path, {NB: b"v1"})
+    (tmp_path / NB).write_bytes(b"my answers")
+    update_workspace(tmp_path, {NB: b"v2"})
+    assert len(update_workspace(tmp_path, {NB: b"v2"}).changed_upstream) == 1
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("/etc/hostname", "is not a folder"),
+    ("/proc/dsu-workspace", "cannot write to /proc/dsu-workspace"),
+    ("/etc/hostname/ws", "cannot write to /etc/hostname/ws"),
+])
+def test_unusable_workspace_paths_are_refused_by_name(bad, message):
+    """Is a workspace path that is a file, or cannot be created, refused with a ValueError naming it?"""
+    with pytest.raises(ValueError, match="--workspace: ") as error:
+        usable_workspace(Path(bad))
+    assert message in str(error.value)
+
+
+def test_a_relative_workspace_is_resolved_once_against_the_current_folder(tmp_path, monkeypatch):
+    """Does `some/relative/path` mean <cwd>/some/relative/path, created and absolute?"""
+    monkeypatch.chdir(tmp_path)
+    folder = usable_workspace(Path("some/relative/path"))
+    assert folder == tmp_path.resolve() / "some/relative/path" and folder.is_dir()
+
+
+def test_a_corrupt_manifest_is_a_clear_error(tmp_path):
+    """Is a manifest that is not JSON (or not a manifest) refused with its path, not silently reset?"""
+    (tmp_path / MANIFEST).parent.mkdir()
+    (tmp_path / MANIFEST).write_text("{half a manifest")
+    with pytest.raises(ValueError, match="manifest .* is unreadable"):
+        update_workspace(tmp_path, {NB: b"v1"})
+    (tmp_path / MANIFEST).write_text('{"delivered": []}')
+    with pytest.raises(ValueError, match="is not a manifest"):
+        read_manifest(tmp_path)
+
+
+def test_the_start_page_name_matches_the_start_page_module():
+    """Is the start page name the workspace uses (without importing nbformat) the start page module's?"""
+    from course import startpage
+
+    assert START_PAGE == startpage.START_PAGE
+
+
+def _fake_generation(calls):
+    def generate(episodes=None, build_root=None, progress=None):
+        calls.append(list(episodes))
+        syllabus = load_syllabus()
+        return {nb.relative_path: f"student {nb.relative_path} {len(calls)}".encode()
+                for ep in episodes for nb in syllabus.episode(ep).notebooks}
+    return generate
+
+
+def test_only_episodes_whose_sources_changed_are_generated_again(tmp_path, monkeypatch):
+    """Is nbgrader run only for episodes whose source key changed, or whose cached copy was tampered with?"""
+    from course import student_versions
+
+    calls = []
+    monkeypatch.setattr(student_versions, "student_notebooks", _fake_generation(calls))
+    first = student_versions.current_student_notebooks(tmp_path, ["ep13", "ep51"])
+    assert calls == [["ep13", "ep51"]] and len(first) == 8
+    assert student_versions.current_student_notebooks(tmp_path, ["ep13", "ep51"]) == first and len(calls) == 1
+    real_key = student_versions.source_key
+    monkeypatch.setattr(student_versions, "source_key",
+                        lambda ep: real_key(ep) + ("-edited" if ep.id == "ep51" else ""))
+    second = student_versions.current_student_notebooks(tmp_path, ["ep13", "ep51"])
+    assert calls[1:] == [["ep51"]]
+    assert {p for p in first if first[p] != second[p]} == {nb.relative_path for nb in load_syllabus().episode("ep51").notebooks}
+    cached = tmp_path / student_versions.CACHE / next(iter(first))
+    cached.write_bytes(b"tampered")
+    student_versions.current_student_notebooks(tmp_path, ["ep13", "ep51"])
+    assert calls[2:] == [["ep13"]]
+
+
+def test_the_source_key_covers_the_notebooks_and_the_nbgrader_config(monkeypatch):
+    """Does the key change when a source notebook or the nbgrader configuration changes?"""
+    import grading.course_dir as course_dir
+    from course import student_versions
+
+    episode = load_syllabus().episode("ep51")
+    before = student_versions.source_key(episode)
+    real_read = Path.read_bytes
+    for changed in (episode.notebooks[2].path, course_dir.CONFIG_TEMPLATE):
+        monkeypatch.setattr(Path, "read_bytes", lambda self, c=changed: real_read(self) + (b" " if self == c else b""))
+        assert student_versions.source_key(episode) != before
+    monkeypatch.setattr(Path, "read_bytes", real_read)
+    assert student_versions.source_key(episode) == before

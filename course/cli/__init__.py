@@ -2,6 +2,10 @@
 
 Each module exposes ``add_arguments(parser)`` and ``run(args) -> int`` and hands the real
 work to library code. ``dsu --help`` lists them; ``dsu CMD --help`` shows an example.
+
+A user's mistake (a bad option, a missing or unwritable path, bad data) is one line on
+stderr and exit code 2, never a traceback: library code raises ``ValueError`` (or an
+``OSError`` from the file system) and :func:`main` prints it. Only real bugs show a traceback.
 """
 
 from __future__ import annotations
@@ -28,8 +32,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (``dsu lab: argument --port: ...``), exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dsu", description="DSU course kit")
+    parser = OneLineParser(prog="dsu", description="DSU course kit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         module = importlib.import_module(f"course.cli.{module_name}")
@@ -55,3 +66,20 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"dsu {args.command}: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a path that is missing, a file, unwritable...: the user's to fix
+        print(f"dsu {args.command}: {describe_os_error(error)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"dsu {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def describe_os_error(error: OSError) -> str:
+    """``Permission denied: /proc/x`` rather than ``[Errno 13] Permission denied: '/proc/x'``.
+
+    >>> describe_os_error(FileNotFoundError(2, "No such file or directory", "/missing"))
+    'No such file or directory: /missing'
+    """
+    if error.strerror and error.filename:
+        return f"{error.strerror}: {error.filename}"
+    return error.strerror or str(error)

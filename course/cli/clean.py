@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from course.notebook_format import clean_file, hygiene_problems
-
 
 def add_arguments(parser) -> None:
     parser.add_argument("paths", nargs="+", type=Path, help="notebooks or folders holding them")
@@ -30,6 +28,8 @@ def _notebooks(paths):
 
 
 def run(args) -> int:
+    from course.notebook_format import clean_file, hygiene_problems
+
     status = 0
     for nb in _notebooks(args.paths):
         if args.check:
