@@ -18,7 +18,6 @@ Taught in: instructor guide (grading/README.md).
 from __future__ import annotations
 
 import multiprocessing
-import os
 import shutil
 import tempfile
 import time
@@ -29,13 +28,7 @@ from pathlib import Path
 from grading.course_settings import course_settings, use_this_environment
 from grading.options import GradingOptions
 from grading.report import BatchReport, StudentOutcome
-from grading.sandbox import (
-    ResourceLimits,
-    SandboxPolicy,
-    default_hidden,
-    default_visible,
-    isolation_level,
-)
+from grading.sandbox import ResourceLimits, SandboxPolicy, default_read_only, isolation_level
 
 
 def collect_submissions(root: Path, episode: str, submissions: Path | None = None,
@@ -144,8 +137,16 @@ def _run_jobs(pool: ProcessPoolExecutor, jobs: list[dict], workers: int, on_resu
 
 def grade_batch(root: Path, episode: str, options: GradingOptions | None = None,
                 submissions: Path | None = None, students: list[str] | None = None,
-                keys_dir: Path | None = None, log=print) -> BatchReport:
-    """Grade every submission of ``episode`` in the nbgrader course ``root``; return the report."""
+                keys_dir: Path | None = None, log=print, answer_key: str | None = None) -> BatchReport:
+    """Grade every submission of ``episode`` in the nbgrader course ``root``; return the report.
+
+    ``answer_key``: dotted module of the answer key (default: ``grading.answer_keys.<episode>``
+    if the kit has one; without a key the in-notebook tests decide, as in plain nbgrader).
+    """
+    from grading.answer_keys import load_answer_key
+    from grading.secret import grading_secret, student_seed
+    from grading.stripped_course import build_stripped_course
+
     options = options or GradingOptions()
     root = Path(root).resolve()
     use_this_environment()
@@ -171,15 +172,18 @@ def grade_batch(root: Path, episode: str, options: GradingOptions | None = None,
         template = build_template(db_url, course_id, episode, scratch / "template.db")
         limits = ResourceLimits(memory_mb=options.memory_mb, cpu_seconds=options.cpu_seconds,
                                 processes=options.max_processes, file_mb=options.file_mb)
-        extra = [p for p in (options.hide or "").split(os.pathsep) if p]
-        hidden = default_hidden(root, submissions, scratch, keys_dir, os.environ.get("DSU_KEYS_DIR"), *extra)
-        policy = SandboxPolicy(limits=limits, hidden=hidden, visible=default_visible())
+        policy = SandboxPolicy(limits=limits, read_only=default_read_only())
+        key = load_answer_key(episode, answer_key)
+        key_module = (answer_key or f"grading.answer_keys.{episode}") if key is not None else None
+        stripped = str(build_stripped_course(key.forbidden, root / ".grading-cache")) if key is not None else None
+        secret = grading_secret(root)
         common = {"episode": episode, "course_id": course_id, "references": refs, "scratch": str(scratch),
                   "template": str(template), "data_files": str(root / "source" / episode), "level": level,
                   "policy": policy, "main_config": str(root / "nbgrader_config.py"),
                   "cell_timeout": options.cell_timeout, "kernel_restarts": options.kernel_restarts,
-                  "output_limit": options.output_kb * 1024}
-        jobs = [dict(common, student=student, folder=str(folder)) for student, folder in folders.items()]
+                  "output_limit": options.output_kb * 1024, "answer_key": key_module, "stripped_course": stripped}
+        jobs = [dict(common, student=student, folder=str(folder), seed=student_seed(secret, student, episode))
+                for student, folder in folders.items()]
         manual = {(name, c.grade_id) for name, ref in refs.items() for c in ref.cells if c.kind == "manual"}
 
         with Gradebook(db_url, course_id) as gradebook:
@@ -187,7 +191,8 @@ def grade_batch(root: Path, episode: str, options: GradingOptions | None = None,
                 student = job["student"]
                 issues = result.get("issues", {})
                 found = [i for notebook in issues.values() for i in notebook]
-                outcome = StudentOutcome(student, "failed", issues=found, events=result.get("events", []))
+                outcome = StudentOutcome(student, "failed", issues=found, events=result.get("events", []),
+                                         verdicts=result.get("verdicts", []), seed=result.get("seed"))
                 if result["ok"]:
                     merge_result(gradebook, episode, result, issues, manual)
                     graded = Path(result["root"]) / "autograded" / student / episode

@@ -50,6 +50,8 @@ class SandboxedExecute(Execute):
     """Execute with per-question timeouts, kernel-death recovery and output caps."""
 
     kernel_restarts = Integer(3, help="kernel replacements allowed per notebook").tag(config=True)
+    answer_key = Unicode("", help="dotted module of the assignment's answer key ('' = none)").tag(config=True)
+    seed = Integer(0, help="seed of this student's inputs (grading.secret.student_seed)").tag(config=True)
     output_limit = Integer(1_048_576, help="characters of output kept per cell").tag(config=True)
     events_file = Unicode("", help="JSON-lines file receiving grading events").tag(config=True)
 
@@ -66,17 +68,34 @@ class SandboxedExecute(Execute):
         self._poisoned: set[int] = set()
         self._output_chars: dict[int, int] = {}
         self._cwd = (resources or {}).get("metadata", {}).get("path")
+        self._verdicts: list[dict] = []
+        self._answers: dict[str, tuple] = {}
+        self._key = self._load_key(resources or {})
         try:
-            return super().preprocess(nb, resources, km)
+            nb, resources = super().preprocess(nb, resources, km)
+            if self._key is not None:
+                run_sync(self._check_answers)(nb)
+            return nb, resources
         finally:
             self._write_events(resources or {})
+
+    def _load_key(self, resources: dict):
+        from grading.answer_keys import load_answer_key
+
+        if not self.answer_key:
+            return None
+        notebook = resources.get("nbgrader", {}).get("notebook", "")
+        assignment = resources.get("nbgrader", {}).get("assignment", "")
+        key = load_answer_key(assignment, self.answer_key)
+        return key if key is not None and key.notebook == notebook else None
 
     def _write_events(self, resources: dict) -> None:
         if not self.events_file:
             return
         notebook = resources.get("nbgrader", {}).get("notebook", "")
         with open(self.events_file, "a", encoding="utf-8") as out:
-            out.write(json.dumps({"notebook": notebook, "events": self._events}) + "\n")
+            out.write(json.dumps({"notebook": notebook, "events": self._events, "verdicts": self._verdicts,
+                                  "seed": self.seed if self._key is not None else None}) + "\n")
 
     def _record(self, kind: str, cell, index: int, detail: str) -> None:
         self._events.append({"kind": kind, "cell_index": index,
@@ -93,7 +112,9 @@ class SandboxedExecute(Execute):
             return cell
         self._current = cell_index
         try:
-            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+            cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+            await self._read_variables(cell)
+            return cell
         except (DeadKernelError, CellTimeoutError) as failure:
             if isinstance(failure, DeadKernelError):
                 how = self.km.exit_description if self.km is not None else "exit status unknown"
@@ -126,6 +147,85 @@ class SandboxedExecute(Execute):
             self._record("timeout", cell, index, message)
             self._poisoned.add(index)
         return await super()._async_handle_timeout(timeout, cell)
+
+    # -- answer key ---------------------------------------------------------------------------
+    async def _read_variables(self, cell) -> None:
+        """Right after a graded cell ran: read the numeric answers its key question asks for."""
+        from grading.checking import answers_of, question_code, run_probe
+
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        question = self._key.question(grade_id) if self._key is not None and grade_id else None
+        if question is None or question.runs_learner_code:
+            return
+        text, problem = await run_probe(self.kc, question_code(question, []), self.timeout or 60)
+        if text is None and await self.kc.is_alive():
+            await self.km.interrupt_kernel()
+        self._answers[grade_id] = ([], *answers_of(question, [], text, problem))
+
+    async def _check_answers(self, nb) -> None:
+        """Probe the implementation answers in a checking kernel; rewrite every keyed graded cell."""
+        from grading.checking import (
+            answers_of,
+            apply_verdict,
+            draw_cases,
+            question_code,
+            run_probe,
+            run_quietly,
+        )
+        from grading.verdict import verdict
+
+        functions = [q for q in self._key.questions if q.runs_learner_code]
+        code_cells = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()
+                      and not c.metadata.get("nbgrader", {}).get("grade")]
+        km = kc = None
+        restarts = 0
+
+        async def start():
+            nonlocal km, kc
+            km = SandboxKernelManager(config=self.config, checking=True, kernel_name=self.kernel_name)
+            await km.start_kernel(cwd=self._cwd)
+            kc = km.client()
+            kc.start_channels()
+            await kc.wait_for_ready(timeout=self.startup_timeout)
+            for c in code_cells:  # the learner's answers and the locked setup cells, not the tests
+                if not await run_quietly(kc, c.source, self.timeout or 60):
+                    await km.interrupt_kernel()
+
+        async def stop():
+            if kc is not None:
+                kc.stop_channels()
+            if km is not None:
+                await km.shutdown_kernel(now=True)
+                await km.cleanup_resources()
+
+        try:
+            if functions:
+                await start()
+            for question in functions:
+                cases = draw_cases(question, self.seed)
+                if restarts > self.kernel_restarts:
+                    self._answers[question.grade_id] = (cases, None, "not checked: the checking kernel died too often")
+                    continue
+                text, problem = await run_probe(kc, question_code(question, cases), self.timeout or 60)
+                self._answers[question.grade_id] = (cases, *answers_of(question, cases, text, problem))
+                if text is None:  # timed out or died: a fresh checking kernel for the next question
+                    restarts += 1
+                    await stop()
+                    km = kc = None
+                    if restarts <= self.kernel_restarts:
+                        await start()
+        finally:
+            await stop()
+        for index, cell in enumerate(nb.cells):
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            question = self._key.question(grade_id) if grade_id else None
+            if question is None or cell.cell_type != "code":
+                continue
+            cases, answers, problem = self._answers.get(grade_id, ([], None, "the cell did not run"))
+            v = verdict(question, cases, answers, problem)
+            apply_verdict(cell, v)
+            self._verdicts.append({"grade_id": grade_id, "passed": v.passed, "cases": v.cases, "message": v.message,
+                                   "cell_index": index})
 
     # -- kernel replacement ---------------------------------------------------------------
     async def _replace_kernel(self, failed_index: int) -> None:

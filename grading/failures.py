@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from grading.execute import KERNEL_DIED_ENAME, NOT_RUN_ENAME, TIMEOUT_ENAME
+from grading.verdict import FAILED_ENAME
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FRAME = re.compile(r"(?:Cell In\s*\[\d*\]|<ipython-input-\d+-[0-9a-f]+>), line (\d+)")
@@ -58,6 +59,8 @@ def failure_of(cell: dict) -> Failure | None:
         return None
     error = errors[-1] if errors[-1].get("ename") in (TIMEOUT_ENAME, KERNEL_DIED_ENAME) else errors[0]
     ename = error.get("ename", "")
+    if ename == FAILED_ENAME:
+        return _key_failure(error.get("evalue", ""))
     kind = KINDS.get(ename, "error")
     line = None
     for entry in error.get("traceback", []):
@@ -71,3 +74,26 @@ def failure_of(cell: dict) -> Failure | None:
     text = lines[line - 1].strip() if line and 0 < line <= len(lines) else None
     hidden = (line in hidden_lines(source)) if line else None
     return Failure(kind, ename, line, text, hidden)
+
+
+def _key_failure(message: str) -> Failure:
+    """A failure found by the answer key (:mod:`grading.verdict`): what kind, and on which question part.
+
+    The message's stable part (the question label and what went wrong, without the drawn
+    inputs, which differ per student) stands in for the failing test line.
+
+    >>> _key_failure("Q2 f(x): for the inputs (3,) it raised NotImplementedError").kind
+    'not answered'
+    """
+    label = message.split(":", 1)[0]
+    if "NotImplementedError" in message or "is not defined" in message:
+        kind, what = "not answered", "not answered"
+    elif " it raised " in message or " it should raise " in message:
+        kind, what = ("assertion", "did not raise as required") if "should raise" in message else ("error", "raised an error")
+    elif "not a plain answer" in message:
+        kind, what = "assertion", "not a plain answer"
+    elif "could not be checked" in message:
+        kind, what = "timeout", "could not be checked"
+    else:
+        kind, what = "assertion", "wrong answer"
+    return Failure(kind, FAILED_ENAME, None, f"{label}: {what}", True)

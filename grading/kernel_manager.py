@@ -21,9 +21,11 @@ import shutil
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Unicode
+from traitlets import Bool, Unicode
 
 from grading.sandbox import (
+    COURSE_TARGET,
+    RLIMITS_ONLY,
     UID_BASE,
     ResourceLimits,
     SandboxPolicy,
@@ -35,31 +37,32 @@ from grading.sandbox import (
 MAX_SOCKET_PATH = 100
 
 
-def read_sandbox_file(path: str | Path) -> tuple[str, SandboxPolicy, Path]:
-    """(isolation level, policy, folder for kernel boxes) from a sandbox JSON file."""
+def read_sandbox_file(path: str | Path) -> tuple[str, SandboxPolicy, Path, str | None]:
+    """(isolation level, policy, folder for kernel boxes, stripped course copy) from a sandbox JSON file."""
     raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    policy = SandboxPolicy(
-        limits=ResourceLimits(**raw["limits"]),
-        hidden=tuple(raw["hidden"]),
-        scratch=tuple(raw["scratch"]),
-        visible=tuple(raw["visible"]),
-    )
-    return raw["level"], policy, Path(raw["boxes"])
+    policy = SandboxPolicy(limits=ResourceLimits(**raw["limits"]), read_only=tuple(raw["read_only"]))
+    return raw["level"], policy, Path(raw["boxes"]), raw.get("stripped_course")
 
 
-def write_sandbox_file(path: Path, level: str, policy: SandboxPolicy, boxes: Path) -> None:
+def write_sandbox_file(path: Path, level: str, policy: SandboxPolicy, boxes: Path,
+                       stripped_course: str | None = None) -> None:
     """Write the policy :class:`SandboxKernelManager` reads (see :func:`read_sandbox_file`)."""
     from dataclasses import asdict
 
-    raw = {"level": level, "limits": asdict(policy.limits), "hidden": list(policy.hidden),
-           "scratch": list(policy.scratch), "visible": list(policy.visible), "boxes": str(boxes)}
+    raw = {"level": level, "limits": asdict(policy.limits), "read_only": list(policy.read_only),
+           "boxes": str(boxes), "stripped_course": stripped_course}
     Path(path).write_text(json.dumps(raw, indent=1), encoding="utf-8")
 
 
 class SandboxKernelManager(AsyncKernelManager):
-    """Starts kernels with :mod:`grading.sandbox` applied (unix-socket transport, fresh uid)."""
+    """Starts kernels with :mod:`grading.sandbox` applied (unix-socket transport, fresh uid).
+
+    ``checking=True`` starts the kernel that checks implementation answers: it imports the
+    stripped copy of ``course`` named in the sandbox file instead of the real package.
+    """
 
     sandbox_file = Unicode("", help="JSON policy written by grading.private_root").tag(config=True)
+    checking = Bool(False, help="import the stripped course copy (reference switched off)").tag(config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -68,18 +71,25 @@ class SandboxKernelManager(AsyncKernelManager):
         self._spec: dict | None = None
 
     def _new_box(self) -> Path:
-        level, policy, boxes = read_sandbox_file(self.sandbox_file)
+        level, policy, boxes, stripped = read_sandbox_file(self.sandbox_file)
         box = boxes / secrets.token_hex(4)
         if len(str(box / "ipc" / "k-99999")) > MAX_SOCKET_PATH:
             raise ValueError(f"scratch folder {boxes} is too deep for unix sockets; choose a shorter --scratch")
         for sub in ("ipc", "home", "work"):
             (box / sub).mkdir(parents=True, mode=0o700)
         os.chmod(box, 0o711)
-        uid = UID_BASE + secrets.randbelow(100_000_000) if os.geteuid() == 0 else None
-        policy = SandboxPolicy(limits=policy.limits, hidden=policy.hidden, scratch=policy.scratch,
-                               visible=policy.visible,
+        uid = UID_BASE + secrets.randbelow(100_000_000) if os.geteuid() == 0 and level != RLIMITS_ONLY else None
+        if uid is not None:
+            for sub in ("ipc", "home", "work"):
+                os.chown(box / sub, uid, uid)
+        course = stripped if self.checking else COURSE_TARGET
+        if self.checking and not stripped:
+            raise ValueError("a checking kernel needs the stripped course copy in the sandbox file")
+        extra = {"PYTHONPATH": str(Path(stripped).parent)} if self.checking else {}
+        policy = SandboxPolicy(limits=policy.limits, read_only=policy.read_only, course=course,
                                writable=tuple(str(box / s) for s in ("ipc", "home", "work")), uid=uid)
-        self._spec = policy.spec(level, str(box / "work"), kernel_environment(str(box / "home")))
+        self._spec = policy.spec(level, str(box / "work"), kernel_environment(str(box / "home"), extra))
+        self._uid = uid
         return box
 
     async def _async_pre_start_kernel(self, **kw):
@@ -90,10 +100,18 @@ class SandboxKernelManager(AsyncKernelManager):
             for entry in os.scandir(given_cwd):
                 if entry.is_file(follow_symlinks=False) and not entry.name.endswith(".ipynb"):
                     shutil.copy2(entry.path, self.box / "work" / entry.name)
+                    if self._uid is not None:
+                        os.chown(self.box / "work" / entry.name, self._uid, self._uid)
         kw["cwd"] = str(self.box / "work")
         self.connection_file = str(self.box / "ipc" / "kernel.json")
         self.ip = str(self.box / "ipc" / "k")
         return await super()._async_pre_start_kernel(**kw)
+
+    def write_connection_file(self, **kwargs):
+        result = super().write_connection_file(**kwargs)
+        if getattr(self, "_uid", None) is not None and self.connection_file:
+            os.chown(self.connection_file, self._uid, self._uid)  # the kernel's uid must read it
+        return result
 
     def format_kernel_cmd(self, extra_arguments=None):
         return wrap_command(super().format_kernel_cmd(extra_arguments), self._spec)

@@ -4,8 +4,10 @@ Scores follow nbgrader's own rules (``SaveAutoGrades``): the autograder sets ``a
 a manual score given earlier in formgrader is kept and marks the grade for review. What the
 repair pipeline found is appended to the automatic comment of the answer cell it concerns
 (the notebook's first answer cell for notebook-wide findings), so formgrader and the
-feedback show it. A notebook flagged for tampering has its autograded points withheld:
-manual score 0 and "needs manual grade", until a grader reviews and sets the score.
+feedback show it. A notebook flagged for tampering that was graded by an answer key keeps its
+points (the verdict was decided outside the kernel, so patching cannot change it) and carries
+a comment asking for review. Without an answer key (in-notebook tests only) its autograded
+points are withheld: manual score 0 and "needs manual grade", until a grader reviews it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import warnings
 from nbgrader.api import Gradebook, MissingEntry
 
 WITHHELD = "[dsu] autograded points withheld until reviewed"
+FOR_REVIEW = ("[dsu] flagged for a person to review; the points stand: the answer key decided them "
+              "outside the student's kernel")
 
 
 def _comment_text(existing: str | None, notes: list[str]) -> str | None:
@@ -34,6 +38,7 @@ def merge_result(gb: Gradebook, episode: str, result: dict,
     """
     student = result["student"]
     flagged = {nb for nb, found in issues.items() if any(i["severity"] == "flagged" for i in found)}
+    keyed = {v["notebook"] for v in result.get("verdicts", [])}
     with warnings.catch_warnings():
         # nbgrader's add_submission builds rows before adding them: SQLAlchemy warns, harmlessly.
         warnings.filterwarnings("ignore", message=".*not in session.*")
@@ -44,7 +49,7 @@ def merge_result(gb: Gradebook, episode: str, result: dict,
         grade = gb.find_grade(row["grade_id"], row["notebook"], episode, student)
         grade.auto_score = row["auto_score"]
         grade.needs_manual_grade = grade.manual_score is not None or row["auto_score"] is None
-        if row["notebook"] in flagged and (row["notebook"], row["grade_id"]) not in manual_ids:
+        if (row["notebook"] in flagged - keyed) and (row["notebook"], row["grade_id"]) not in manual_ids:
             grade.manual_score = 0.0
             grade.needs_manual_grade = True
     answer_cells: dict[str, list[str]] = {}
@@ -58,7 +63,7 @@ def merge_result(gb: Gradebook, episode: str, result: dict,
         commented = set(answer_cells.get(notebook, []))
         general = [i["message"] for i in found if i.get("grade_id") not in commented]
         if notebook in flagged:
-            general.append(WITHHELD)
+            general.append(FOR_REVIEW if notebook in keyed else WITHHELD)
         if general and answer_cells.get(notebook):
             comment = gb.find_comment(answer_cells[notebook][0], notebook, episode, student)
             comment.auto_comment = _comment_text(comment.auto_comment, general)

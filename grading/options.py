@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 
-SANDBOX_MODES = ("auto", "namespaces", "rlimits")
+SANDBOX_MODES = ("auto", "bubblewrap", "rlimits")
 
 
 def _option(default, help_text: str, unit: str = ""):
@@ -36,11 +36,9 @@ class GradingOptions:
     file_mb: int = _option(64, "largest file a student's kernel may write (RLIMIT_FSIZE)", "MB")
     output_kb: int = _option(1024, "output kept per cell; the rest is cut with a note", "kB")
     kernel_restarts: int = _option(3, "kernel deaths tolerated per notebook before the rest scores 0")
-    sandbox: str = _option("auto", "isolation: auto (best available), namespaces (refuse without), rlimits (limits only)")
+    sandbox: str = _option("auto", "isolation: auto (best available), bubblewrap (refuse without), rlimits (limits only)")
     db_url: str | None = _option(None, "SQLAlchemy URL of the gradebook (default: SQLite in the course root)")
     scratch: str | None = _option(None, "folder for per-student private course roots (default: system temp)")
-    hide: str | None = _option(None, "more folders student code must not see, separated by ':' (the repository, "
-                                     "course root, submissions and homes are always hidden)")
 
     def __post_init__(self):
         for name in ("workers", "memory_mb", "cpu_seconds", "max_processes", "file_mb", "output_kb"):

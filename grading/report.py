@@ -25,6 +25,9 @@ class StudentOutcome:
     issues: list[dict] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
     error: str | None = None
+    #: the answer key's verdict per graded cell, and the seed its inputs were drawn from
+    verdicts: list[dict] = field(default_factory=list)
+    seed: int | None = None
 
     def summary(self) -> str:
         if self.status != "graded":
@@ -80,6 +83,8 @@ class BatchReport:
                 lines.append(f"  {'':<{width}}    - [{issue['severity']}] {issue.get('notebook', '')}: {issue['message']}")
             for event in o.events:
                 lines.append(f"  {'':<{width}}    - [{event['kind']}] {event.get('notebook', '')}: {event['detail']}")
+            if o.seed is not None:
+                lines.append(f"  {'':<{width}}    - [seed] inputs drawn from seed {o.seed}")
         lines.append("gradebook integrity: " + ("ok" if not self.integrity else "PROBLEMS"))
         lines += [f"  - {p}" for p in self.integrity]
         return "\n".join(lines)

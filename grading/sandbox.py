@@ -1,25 +1,29 @@
-"""The box a student's kernel runs in: resource limits, no network, no view of other files.
+"""The box a student's kernel runs in: an allow-list root built by bubblewrap, plus rlimits.
 
 A kernel started for grading is wrapped as::
 
-    setpriv --pdeathsig KILL unshare --net --mount --pid --fork --kill-child --mount-proc \\
-        python -m grading.sandbox_launch SPEC -- python -m ipykernel_launcher -f CONNECTION
+    bwrap --unshare-ipc --unshare-pid --unshare-net --unshare-uts --unshare-cgroup-try \\
+          --die-with-parent --new-session --proc /proc --dev /dev --tmpfs /tmp \\
+          --ro-bind /usr /usr ... (the Python installation, the venv, the course package,
+          shared/data read-only; the kernel's own work, home and socket folders read-write) \\
+      -- prlimit --as=... --cpu=... --fsize=... --nofile=... --nproc=... --core=0 \\
+      -- setpriv --reuid=N --regid=N --clear-groups --no-new-privs --bounding-set=-all \\
+                 --inh-caps=-all  python -m ipykernel_launcher -f CONNECTION
 
-``unshare`` (util-linux) gives the kernel its own network namespace (no interface but a
-down loopback: every connection fails), its own mount namespace (in which
-:mod:`grading.sandbox_launch` hides the gradebook, the source notebooks and every other
-student's files under empty read-only tmpfs mounts) and its own PID namespace (when the
-kernel dies, every process it forked dies with it). The launcher then sets the rlimits and,
-when the grader runs as root, switches to a fresh unprivileged uid so that RLIMIT_NPROC is
-enforced (the kernel ignores it for root) and file permissions apply.
+The new root holds *only* what is bound into it (an allow-list): no repository, no course
+root, no submissions, no other checkout of the course anywhere on the machine, no /root or
+/home, a private /tmp. The ``course`` package is bound at the path where the venv's editable
+install looks for it, so imports just work; for the kernel that checks implementation
+answers it is the stripped copy (:mod:`grading.stripped_course`).
 
-What applies depends on who runs the grader (see :func:`isolation_level`):
-
-* root: namespaces + hidden paths + a fresh uid per submission + all rlimits.
-* non-root with unprivileged user namespaces: the same inside a user namespace, except
-  the kernel keeps the grader's uid (only that uid is mapped), so it is kept away from
-  files by the mounts alone, and visible paths are mounted read-only.
-* otherwise: rlimits only. The kernel can read what the grader can; a warning says so.
+* As root: bwrap keeps only CAP_SETUID/CAP_SETGID for ``setpriv``, which switches to a fresh
+  unprivileged uid (so RLIMIT_NPROC applies; Linux ignores it for root) with no capabilities
+  and ``no_new_privs``.
+* Not root: ``bwrap --unshare-all`` in an unprivileged user namespace; the uid stays the
+  grader's (mapped), so RLIMIT_NPROC counts the grader's own tasks too (the budget is added
+  on top of them).
+* Neither (no bwrap, or user namespaces off): rlimits only, and the kernel can read what the
+  grader can; a warning says so and ``--sandbox bubblewrap`` refuses to run.
 
 >>> policy = SandboxPolicy(limits=ResourceLimits(memory_mb=1024))
 >>> policy.limits.memory_mb
@@ -28,7 +32,6 @@ What applies depends on who runs the grader (see :func:`isolation_level`):
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -41,16 +44,18 @@ from pathlib import Path
 from course import REPO_ROOT
 
 #: Isolation levels, strongest first.
-ROOT_NAMESPACES = "namespaces (root: fresh uid)"
-USER_NAMESPACES = "namespaces (user namespace)"
+BWRAP_ROOT = "bubblewrap (root: fresh uid)"
+BWRAP_USER = "bubblewrap (user namespace)"
 RLIMITS_ONLY = "rlimits only"
-
-#: Paths of the repository a kernel may read: the interpreter, the course package, data sets.
-REPO_VISIBLE = (".venv", "course", "shared/data")
-#: Places any process could write to and others read from: replaced by a private tmpfs.
-SHARED_SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
-#: Where per-submission uids start (no passwd entry; far above real users and nobody).
+#: Where per-kernel uids start (no passwd entry; far above real users and nobody).
 UID_BASE = 1_500_000_000
+#: System folders bound read-only (when they exist); /etc only for what the loader and Python need.
+SYSTEM_READ_ONLY = ("/usr", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives",
+                    "/etc/localtime", "/etc/ssl/certs")
+#: Paths of the repository a kernel may read besides the course package.
+REPO_READ_ONLY = (".venv", "shared/data")
+NAMESPACE_FLAGS = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+                   "--die-with-parent", "--new-session"]
 
 
 @dataclass(frozen=True)
@@ -68,47 +73,33 @@ class ResourceLimits:
 class SandboxPolicy:
     """What one kernel may see and use.
 
-    hidden: paths replaced by an empty read-only tmpfs (gradebook, sources, other students).
-    scratch: paths replaced by an empty private writable tmpfs (``/tmp``...).
-    visible: read-only paths shown again inside hidden ones (interpreter, course package).
-    writable: paths shown again read-write (the kernel's own work, home and socket folders).
+    read_only: paths bound read-only at the same place (interpreter, venv, data).
+    course: the ``course`` package folder to bind read-only at :data:`COURSE_TARGET`.
+    writable: paths bound read-write (the kernel's own work, home and socket folders).
     uid: the unprivileged uid the kernel runs as (root grader only).
     """
 
     limits: ResourceLimits = field(default_factory=ResourceLimits)
-    hidden: tuple[str, ...] = ()
-    scratch: tuple[str, ...] = SHARED_SCRATCH
-    visible: tuple[str, ...] = ()
+    read_only: tuple[str, ...] = ()
+    course: str | None = None
     writable: tuple[str, ...] = ()
     uid: int | None = None
 
     def spec(self, level: str, cwd: str, env: dict[str, str]) -> dict:
-        """The JSON-able instructions :mod:`grading.sandbox_launch` carries out."""
-        return {
-            "level": level,
-            "limits": asdict(self.limits),
-            "hidden": [str(p) for p in self.hidden] if level != RLIMITS_ONLY else [],
-            "scratch": [str(p) for p in self.scratch] if level != RLIMITS_ONLY else [],
-            "visible": [str(p) for p in self.visible],
-            "writable": [str(p) for p in self.writable],
-            "uid": self.uid if level == ROOT_NAMESPACES else None,
-            "cwd": cwd,
-            "env": env,
-        }
+        """The JSON-able instructions :func:`wrap_command` carries out."""
+        return {"level": level, "limits": asdict(self.limits), "read_only": list(self.read_only),
+                "course": self.course, "writable": list(self.writable),
+                "uid": self.uid if level == BWRAP_ROOT else None, "cwd": cwd, "env": env}
 
 
-def default_hidden(*extra: Path | str) -> tuple[str, ...]:
-    """Paths no kernel may see: the repository (sources, keys, gradebooks), homes, ``extra``."""
-    paths = {str(REPO_ROOT.resolve()), "/root", os.path.expanduser("~")}
-    paths.update(str(Path(p).resolve()) for p in extra if p)
-    return tuple(sorted(p for p in paths if os.path.isdir(p)))
+COURSE_TARGET = str((REPO_ROOT / "course").resolve())
 
 
-def default_visible() -> tuple[str, ...]:
-    """Read-only paths a kernel needs: the interpreter, the venv, the ``course`` package, data."""
+def default_read_only() -> tuple[str, ...]:
+    """Read-only paths a kernel needs: the Python installation, the venv, the data sets."""
     paths = {os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix),
-             os.path.dirname(os.path.realpath(sys.executable))}
-    paths.update(str((REPO_ROOT / p).resolve()) for p in REPO_VISIBLE)
+             os.path.dirname(os.path.realpath(sys.executable)), sys.prefix}
+    paths.update(str(REPO_ROOT / p) for p in REPO_READ_ONLY)
     return tuple(sorted(p for p in paths if os.path.exists(p)))
 
 
@@ -119,50 +110,104 @@ def _probe(command: list[str]) -> bool:
         return False
 
 
-UNSHARE_FLAGS = ["--net", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc"]
-
-
 @cache
 def isolation_level(mode: str = "auto") -> str:
-    """The strongest isolation this machine and user allow (``mode``: auto, namespaces, rlimits).
+    """The strongest isolation this machine and user allow (``mode``: auto, bubblewrap, rlimits).
 
-    Probes by running ``unshare`` once; ``namespaces`` raises if none is available.
+    Probes by running ``bwrap`` once; ``bubblewrap`` raises if it cannot run.
     """
-    if mode not in ("auto", "namespaces", "rlimits"):
-        raise ValueError(f"mode must be auto, namespaces or rlimits; got {mode!r}")
+    if mode not in ("auto", "bubblewrap", "rlimits"):
+        raise ValueError(f"sandbox must be auto, bubblewrap or rlimits; got {mode!r}")
     if mode == "rlimits":
         return RLIMITS_ONLY
-    unshare = shutil.which("unshare")
+    bwrap = shutil.which("bwrap")
     level = RLIMITS_ONLY
-    if unshare and os.geteuid() == 0 and _probe([unshare, *UNSHARE_FLAGS, "true"]):
-        level = ROOT_NAMESPACES
-    elif unshare and _probe([unshare, "--user", "--map-root-user", *UNSHARE_FLAGS, "true"]):
-        level = USER_NAMESPACES
+    base = [bwrap, *NAMESPACE_FLAGS, "--ro-bind", "/", "/", "--", "true"] if bwrap else []
+    if bwrap and os.geteuid() == 0 and shutil.which("setpriv") and _probe(base):
+        level = BWRAP_ROOT
+    elif bwrap and _probe([bwrap, "--unshare-all", *NAMESPACE_FLAGS[4:], "--ro-bind", "/", "/", "--", "true"]):
+        level = BWRAP_USER
     if level == RLIMITS_ONLY:
-        message = ("grading sandbox: namespaces unavailable (need root, or unprivileged user "
-                   "namespaces and util-linux unshare); student code runs with rlimits only and can "
-                   "read every file the grader can read, including source notebooks and the gradebook")
-        if mode == "namespaces":
+        message = ("grading sandbox: bubblewrap unavailable (install it: apt-get install -y bubblewrap; "
+                   "as non-root it also needs unprivileged user namespaces); student code runs with rlimits "
+                   "only and can read every file the grader can read, including source notebooks and the gradebook")
+        if mode == "bubblewrap":
             raise RuntimeError(message)
         warnings.warn(message, RuntimeWarning, stacklevel=2)
     return level
 
 
+def _tasks_of_uid(uid: int) -> int:
+    count = 0
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                if os.stat(f"/proc/{pid}").st_uid == uid:
+                    count += len(os.listdir(f"/proc/{pid}/task"))
+            except OSError:
+                continue
+    return count
+
+
+def prlimit_prefix(limits: dict, shared_uid: bool) -> list[str]:
+    """``prlimit`` argv applying the rlimits; with a ``shared_uid`` the task budget comes on top."""
+    mb = 1024 * 1024
+    processes = limits["processes"] + (_tasks_of_uid(os.getuid()) if shared_uid else 0)
+    cpu = limits["cpu_seconds"]
+    # Soft CPU limit first: SIGXCPU at the soft limit, SIGKILL at the hard one.
+    return [shutil.which("prlimit") or "/usr/bin/prlimit", f"--as={limits['memory_mb'] * mb}", f"--cpu={cpu}:{cpu + 5}",
+            f"--fsize={limits['file_mb'] * mb}", f"--nofile={limits['open_files']}", "--core=0",
+            f"--nproc={processes}", "--"]
+
+
+def _parents(path: str, made: set[str]) -> list[str]:
+    """bwrap arguments creating the parents of ``path`` world-traversable (/root is 0700)."""
+    out = []
+    parts = Path(path).parts
+    for i in range(2, len(parts)):
+        parent = str(Path(*parts[:i]))
+        if parent not in made:
+            made.add(parent)
+            out += ["--perms", "0755", "--dir", parent]
+    return out
+
+
 def wrap_command(command: list[str], spec: dict) -> list[str]:
     """``command`` (a kernel's argv) wrapped so that it starts inside the sandbox ``spec``."""
-    launcher = [sys.executable, "-m", "grading.sandbox_launch", json.dumps(spec), "--", *command]
     level = spec["level"]
+    limits = prlimit_prefix(spec["limits"], shared_uid=level != BWRAP_ROOT and os.geteuid() != 0)
+    # Only the spec's variables reach the kernel: none of the grader's environment leaks in.
+    command = [shutil.which("env") or "/usr/bin/env", "-i", *(f"{k}={v}" for k, v in spec["env"].items()), *command]
     if level == RLIMITS_ONLY:
-        return launcher
-    prefix = []
-    setpriv = shutil.which("setpriv")
-    if setpriv:
-        # If the grading process dies, take the sandbox (and with it the kernel's PID namespace) along.
-        prefix = [setpriv, "--pdeathsig", "KILL"]
-    unshare = [shutil.which("unshare") or "unshare"]
-    if level == USER_NAMESPACES:
-        unshare += ["--user", "--map-root-user"]
-    return [*prefix, *unshare, *UNSHARE_FLAGS, *launcher]
+        return [*limits, *command]
+    bwrap = shutil.which("bwrap") or "bwrap"
+    args = [bwrap, *NAMESPACE_FLAGS] if level == BWRAP_ROOT else [bwrap, "--unshare-all", *NAMESPACE_FLAGS[4:]]
+    made: set[str] = {"/usr", "/tmp", "/proc", "/dev"}
+    for path in SYSTEM_READ_ONLY:
+        if os.path.exists(path):
+            args += _parents(path, made) + ["--ro-bind", path, path]
+    for name in ("bin", "lib", "lib64", "sbin"):
+        if os.path.islink(f"/{name}"):
+            args += ["--symlink", os.readlink(f"/{name}"), f"/{name}"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    bound: list[str] = []
+    for path in sorted(set(spec["read_only"]), key=lambda p: p.count("/")):
+        if not any(path == b or path.startswith(b.rstrip("/") + "/") for b in bound):  # already inside a bind
+            args += _parents(path, made) + ["--ro-bind", path, path]
+            bound.append(path)
+    if spec["course"]:
+        args += _parents(COURSE_TARGET, made) + ["--ro-bind", spec["course"], COURSE_TARGET]
+    for path in spec["writable"]:
+        args += _parents(path, made) + ["--bind", path, path]
+    args += ["--chdir", spec["cwd"]]
+    if level == BWRAP_ROOT:
+        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    args += ["--", *limits]
+    if spec["uid"] is not None:
+        uid = str(spec["uid"])
+        args += [shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                 "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all"]
+    return [*args, *command]
 
 
 def kernel_environment(home: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -170,8 +215,8 @@ def kernel_environment(home: str, extra: dict[str, str] | None = None) -> dict[s
 
     One thread per numeric library so that N kernels share N cores fairly; caches go to the
     kernel's private home. ``JPY_PARENT_PID`` is 1 on purpose: inside a PID namespace the
-    kernel's parent is invisible, and 1 tells ipykernel not to watch it (the namespace
-    already ties the kernel's life to the grader's).
+    kernel's parent is invisible, and 1 tells ipykernel not to watch it (bwrap's
+    ``--die-with-parent`` already ties the kernel's life to the grader's).
     """
     env = {
         "PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",

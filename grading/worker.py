@@ -45,6 +45,8 @@ def job_config(job: dict):
     overrides.SandboxedExecute.output_limit = job["output_limit"]
     overrides.SandboxedExecute.events_file = str(root / "events.jsonl")
     overrides.SandboxKernelManager.sandbox_file = str(root / "sandbox.json")
+    overrides.SandboxedExecute.answer_key = job.get("answer_key") or ""
+    overrides.SandboxedExecute.seed = int(job.get("seed") or 0)
     config.merge(overrides)
     return config
 
@@ -89,7 +91,7 @@ def prepare_job(job: dict) -> tuple[Path, dict[str, list[dict]]]:
     stamp = folder / "timestamp.txt"
     root = make_private_root(Path(job["scratch"]), Path(job["template"]), job["episode"], job["student"], repaired,
                              Path(job["data_files"]), stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else None)
-    write_sandbox_file(root / "sandbox.json", job["level"], job["policy"], root / "boxes")
+    write_sandbox_file(root / "sandbox.json", job["level"], job["policy"], root / "boxes", job.get("stripped_course"))
     return root, issues
 
 
@@ -108,12 +110,16 @@ def autograde_job(job: dict) -> dict:
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     outcome = api.autograde(job["episode"], job["student"], force=True, create=True)
     result = {"student": job["student"], "root": str(root), "ok": bool(outcome.get("success")), "issues": issues,
-              "error": outcome.get("error"), "log": (outcome.get("log") or "")[-4000:], "events": []}
+              "error": outcome.get("error"), "log": (outcome.get("log") or "")[-4000:], "events": [],
+              "verdicts": [], "seed": None}
     events = root / "events.jsonl"
     if events.exists():
         for line in events.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             result["events"] += [dict(e, notebook=record["notebook"]) for e in record["events"]]
+            result["verdicts"] += [dict(v, notebook=record["notebook"]) for v in record.get("verdicts", [])]
+            if record.get("seed") is not None:
+                result["seed"] = record["seed"]
     if result["ok"]:
         result.update(read_results(root, job["episode"], job["student"], job["course_id"]))
     return result

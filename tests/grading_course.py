@@ -166,3 +166,22 @@ def graded_tiny(tmp_path_factory):
             capture_output=True, text=True, timeout=600)
         _GRADED["course"] = (root, subs, run)
     return _GRADED["course"]
+
+
+def _tiny_key():
+    import math
+
+    from grading.answer_keys import AnswerKey, Case, Question
+
+    return AnswerKey(assignment=EPISODE, notebook="assessment", forbidden={"course.littles_law": ("concurrency",)}, questions=(
+        Question("tiny-doubling__q1", "Q1 double(x)", "call", ("double",),
+                 cases=lambda rng: [Case((2,)), Case((-3,))] + [Case((int(v),)) for v in rng.integers(-1000, 1000, 20)],
+                 expected=lambda x: 2 * x),
+        Question("tiny-geometry__q2", "Q2 area(r)", "call", ("area",),
+                 cases=lambda rng: [Case((1,)), Case((2,))] + [Case((float(v),)) for v in rng.uniform(0, 100, 20)],
+                 expected=lambda r: math.pi * r**2),
+    ))
+
+
+#: The tiny assessment's answer key (``grade_batch(..., answer_key="grading_course")``).
+ANSWER_KEY = _tiny_key()

@@ -1,0 +1,26 @@
+"""Helpers for declaring what an assessment forbids.
+
+>>> "erlang_c" in whole_modules("course.erlang")["course.erlang"]
+True
+"""
+
+from __future__ import annotations
+
+import ast
+
+from course import REPO_ROOT
+
+
+def defined_names(module: str) -> tuple[str, ...]:
+    """Every function and class defined at the top level of ``module`` (private ones included)."""
+    parts = module.split(".")[1:]
+    base = (REPO_ROOT / "course").joinpath(*parts)
+    path = base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return tuple(sorted(n.name for n in tree.body
+                        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)))
+
+
+def whole_modules(*modules: str) -> dict[str, tuple[str, ...]]:
+    """``{module: every function and class it defines}``: the module computes nothing while grading."""
+    return {m: defined_names(m) for m in modules}
