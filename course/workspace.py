@@ -48,17 +48,17 @@ def default_workspace() -> Path:
     return Path(os.environ.get("DSU_WORKSPACE") or REPO_ROOT / "workspace").expanduser().resolve()
 
 
-def usable_workspace(path: Path | str | None = None, option: str = "--workspace") -> Path:
-    """The workspace folder as an absolute path, created and checked writable *before* any work.
+def writable_folder(path: Path | str, option: str) -> Path:
+    """``path`` as an absolute folder, created if missing and checked writable before any work.
 
     A relative ``path`` is resolved against the current folder, once. Raises ValueError naming
     ``option`` when the path is a file, cannot be created or cannot be written.
 
     >>> import tempfile
-    >>> usable_workspace(Path(tempfile.mkdtemp()) / "ws").name
-    'ws'
+    >>> writable_folder(Path(tempfile.mkdtemp()) / "out", "--out").name
+    'out'
     """
-    folder = Path(path).expanduser() if path is not None else default_workspace()
+    folder = Path(path).expanduser()
     folder = (Path.cwd() / folder).resolve() if not folder.is_absolute() else folder.resolve()
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"{option}: {folder} is not a folder")
@@ -69,6 +69,16 @@ def usable_workspace(path: Path | str | None = None, option: str = "--workspace"
     except OSError as error:
         raise ValueError(f"{option}: cannot write to {folder} ({error.strerror or error})") from None
     return folder
+
+
+def usable_workspace(path: Path | str | None = None) -> Path:
+    """The workspace folder (default :func:`default_workspace`), absolute, created and writable.
+
+    >>> usable_workspace("/etc/hostname")
+    Traceback (most recent call last):
+    ValueError: --workspace: /etc/hostname is not a folder
+    """
+    return writable_folder(path if path is not None else default_workspace(), "--workspace")
 
 
 def sha256(data: bytes) -> str:

@@ -69,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:  # a path that is missing, a file, unwritable...: the user's to fix
         print(f"dsu {args.command}: {describe_os_error(error)}", file=sys.stderr)
         return 2
+    except Exception as error:
+        message = database_error_message(error)
+        if message is None:
+            raise  # a bug: the traceback is what a maintainer needs
+        print(f"dsu {args.command}: {message}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"dsu {args.command}: interrupted", file=sys.stderr)
         return 130
@@ -83,3 +89,15 @@ def describe_os_error(error: OSError) -> str:
     if error.strerror and error.filename:
         return f"{error.strerror}: {error.filename}"
     return error.strerror or str(error)
+
+
+def database_error_message(error: Exception) -> str | None:
+    """One line for a gradebook that cannot be opened (wrong --root or --db-url), else None.
+
+    SQLAlchemy is only consulted if it was imported: otherwise ``error`` cannot be one of its.
+    """
+    exc = sys.modules.get("sqlalchemy.exc")
+    if exc is None or not isinstance(error, exc.OperationalError | exc.ArgumentError | exc.NoSuchModuleError):
+        return None
+    detail = str(getattr(error, "orig", None) or error).splitlines()[0]
+    return f"cannot open the gradebook ({detail}): check --root and --db-url"

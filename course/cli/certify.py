@@ -34,11 +34,16 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     import sys
 
-    from grading.credential import NotEligible, issue_certificate
+    from course.cli.checks import course_root, writable_folder
+    from grading.credential import NotEligible, certificates_dir, issue_certificate
 
+    root = course_root(args.root, args.db_url)
+    out = writable_folder(certificates_dir(args.out), "--out")
+    if args.rules is not None and not args.rules.is_file():
+        raise ValueError(f"--rules: no such file: {args.rules}")
     try:
-        issued = issue_certificate(args.student, args.series, args.root, email=args.email, name=args.name,
-                                   out_dir=args.out, keys=args.keys_dir, db_url=args.db_url, rules_path=args.rules)
+        issued = issue_certificate(args.student, args.series, root, email=args.email, name=args.name,
+                                   out_dir=out, keys=args.keys_dir, db_url=args.db_url, rules_path=args.rules)
     except NotEligible as refusal:
         print(f"dsu certify: {refusal}", file=sys.stderr)
         return 1

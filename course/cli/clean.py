@@ -21,6 +21,8 @@ def _notebooks(paths):
     for path in paths:
         if path.is_dir():
             yield from sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+        elif not path.exists():
+            raise ValueError(f"no such notebook or folder: {path}")
         elif path.suffix == ".ipynb":
             yield path
         else:

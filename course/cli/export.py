@@ -21,16 +21,19 @@ def add_arguments(parser) -> None:
     parser.add_argument("episodes", nargs="*", help="episode ids (default: all in the gradebook)")
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="nbgrader course root")
     parser.add_argument("--db-url", default=None, help="SQLAlchemy URL of the gradebook (default: the root's)")
-    parser.add_argument("--out", type=Path, default=Path("grades"), help="folder for the CSV files")
+    parser.add_argument("--out", type=Path, default=Path("grades"), help="folder for the CSV files (default: ./grades)")
 
 
 def run(args) -> int:
+    from course.cli.checks import course_root, writable_folder
     from grading.export import export_grades
 
-    exported = export_grades(args.root, args.db_url, args.episodes or None)
+    root = course_root(args.root, args.db_url)
+    out = writable_folder(args.out, "--out")
+    exported = export_grades(root, args.db_url, args.episodes or None)
     if exported.rows.empty:
         raise ValueError(f"no grades for {', '.join(args.episodes) or 'any episode'} in {args.root}")
-    for path in exported.write_csv(args.out):
+    for path in exported.write_csv(out):
         print(f"wrote {path}")
     print(exported.per_episode().to_string(index=False))
     return 0

@@ -26,7 +26,9 @@ def run(args) -> int:
     from grading.keys import PUBLIC_NAME, did_key, init_keys, keys_dir, load_public_key
 
     if args.action == "init":
-        folder = init_keys(args.keys_dir, force=args.force)
+        from course.cli.checks import writable_folder
+
+        folder = init_keys(writable_folder(keys_dir(args.keys_dir), "--keys-dir"), force=args.force)
         print(f"issuer key pair written to {folder} (private key mode 0600, folder 0700)")
     folder = keys_dir(args.keys_dir)
     raw = load_public_key(folder)

@@ -21,10 +21,21 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from course.search import build_index, default_root
+    from course.search import build_index, default_root, tokens
 
-    index = build_index(args.root or default_root())
-    results = index.search(" ".join(args.query), limit=args.limit)
+    query = " ".join(args.query)
+    if not tokens(query):
+        raise ValueError(f"the query {query!r} is empty: give words to look for, e.g. dsu search \"little's law\"")
+    if args.limit < 1:
+        raise ValueError(f"--limit must be 1 or more, not {args.limit}")
+    root = (Path.cwd() / args.root.expanduser()).resolve() if args.root else default_root()
+    if not root.is_dir():
+        raise ValueError(f"no course at {root}: not a folder (--root takes a workspace or the course repository)")
+    index = build_index(root)
+    if not index.sections:
+        raise ValueError(f"no course at {root}: none of the syllabus notebooks is in it "
+                         "(--root takes a workspace or the course repository)")
+    results = index.search(query, limit=args.limit)
     if not results:
         print("No notebook section matches; try fewer or other words.")
         return 1
