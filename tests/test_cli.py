@@ -49,3 +49,46 @@ def test_readme_opens_with_the_two_fresh_machine_commands():
     makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
     assert "\nlab:" in makefile and "\ntest:" in makefile
     assert "make test" in (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def _run_with_config_path(code: str, config_path: str, cwd) -> str:
+    env = {k: v for k, v in __import__("os").environ.items() if k != "JUPYTER_CONFIG_PATH"}
+    if config_path:
+        env["JUPYTER_CONFIG_PATH"] = config_path
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, env=env,
+                          check=True, timeout=120)
+    return done.stdout + done.stderr
+
+
+def test_the_learner_lab_config_silences_nbgrader_and_jupyter_lsp(tmp_path):
+    """With the config `dsu lab` adds, are nbgrader's "No nbgrader_config.py" warning and jupyter-lsp's
+    list of non-installed language servers gone (and present without it, so the test can fail)?"""
+    from course.cli.lab import LAB_CONFIG, lab_environment
+
+    assert lab_environment()["JUPYTER_CONFIG_PATH"].split(":")[0] == str(LAB_CONFIG)
+    nbgrader = "from nbgrader.apps.baseapp import NbGrader; NbGrader().initialize([])"
+    assert "No nbgrader_config.py file found" in _run_with_config_path(nbgrader, "", tmp_path)
+    assert "No nbgrader_config.py" not in _run_with_config_path(nbgrader, str(LAB_CONFIG), tmp_path)
+    lsp = ("import logging, sys\n"
+           "from jupyter_core.paths import jupyter_config_path\n"
+           "from traitlets.config import Config\n"
+           "from traitlets.config.loader import PyFileConfigLoader\n"
+           "from jupyter_lsp.manager import LanguageServerManager\n"
+           "config = Config()\n"
+           "for folder in jupyter_config_path():\n"
+           "    try: config.merge(PyFileConfigLoader('jupyter_server_config.py', path=folder).load_config())\n"
+           "    except Exception: pass\n"
+           "log = logging.getLogger('lsp'); log.addHandler(logging.StreamHandler(sys.stdout)); log.setLevel('INFO')\n"
+           "LanguageServerManager(config=config, log=log).init_language_servers()\n")
+    assert "Skipped non-installed server(s)" in _run_with_config_path(lsp, "", tmp_path)
+    assert "Skipped non-installed" not in _run_with_config_path(lsp, str(LAB_CONFIG), tmp_path)
+
+
+def test_make_lab_passes_options_and_documents_them():
+    """Does `make lab ARGS="..."` reach `dsu lab`, and do `make help` and the README say so?"""
+    done = subprocess.run(["make", "-n", "-o", ".venv/.installed", "lab", "ARGS=--no-browser --port 8890"],
+                          capture_output=True, text=True, cwd=REPO_ROOT, check=True)
+    assert "dsu lab --no-browser --port 8890" in done.stdout
+    help_text = subprocess.run(["make", "-s", "help"], capture_output=True, text=True, cwd=REPO_ROOT).stdout
+    assert 'make lab ARGS="--no-browser' in help_text
+    assert 'make lab ARGS="--no-browser --port 8890"' in (REPO_ROOT / "README.md").read_text(encoding="utf-8")

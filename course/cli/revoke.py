@@ -1,7 +1,9 @@
 """Revoke an issued certificate: set its bit in the signed status list, keep the reason.
 
 Afterwards publish the updated status-list.json at the status_list_url of
-grading/certification.toml; verifiers given that list reject the certificate as revoked.
+grading/certification.toml. `dsu verify` checks that list by default (the copy beside the
+certificate, in the certificates folder, or given with --revocation-list) and then reports
+the certificate INVALID: revoked by the issuer.
 
 Example:
     dsu revoke build/certificates/ada-series-3-1a2b3c4d.json --reason "issued in error"
