@@ -190,7 +190,7 @@ def update_workspace(workspace: Path, notebooks: dict[Path, bytes]) -> UpdateRep
 
 
 def copy_shared_assets(workspace: Path) -> None:
-    """Copy the course's shared images, styles and data sets into the workspace.
+    """Copy the course's shared folders (today ``shared/data``: the data sets) into the workspace.
 
     These belong to the course, not the learner, so they are refreshed on every build.
     """

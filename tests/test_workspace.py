@@ -82,7 +82,10 @@ def test_start_page_edits_are_saved_before_it_is_rewritten(tmp_path):
 def test_real_build_delivers_student_versions_and_keeps_learner_edits(tmp_path, monkeypatch):
     """End to end with nbgrader: are student versions delivered, and is an edited one kept on rebuild?"""
     workspace = tmp_path / "ws"
-    report = build_workspace(workspace, ["ep51"])
+    lines = []
+    report = build_workspace(workspace, ["ep51"], progress=lines.append)
+    assert lines[0] == "Generating the student version of ep51 (4 notebooks)..."
+    assert lines[1:] == [f"  generated {p.as_posix()}" for p in sorted(report.added)]
     foundations = workspace / "series-3/ep51-mathematics-of-scale/assessment.ipynb"
     assert foundations.exists() and len(report.added) >= 4
     assert "BEGIN SOLUTION" not in foundations.read_text()
@@ -92,7 +95,9 @@ def test_real_build_delivers_student_versions_and_keeps_learner_edits(tmp_path, 
     nb.cells.append(nbformat.v4.new_markdown_cell("my own note"))
     nbformat.write(nb, foundations)
     edited = foundations.read_bytes()
-    again = build_workspace(workspace, ["ep51"])
+    lines.clear()
+    again = build_workspace(workspace, ["ep51"], progress=lines.append)
+    assert lines == []  # nothing to generate, nothing to say
     assert foundations.read_bytes() == edited
     assert again.added == []
     # Nothing changed upstream: the rebuild must not run nbgrader at all (that took 15-23 s).
