@@ -13,3 +13,13 @@ c.Execute.interrupt_on_timeout = True
 # Hidden tests and solutions use nbgrader's default delimiters.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+# Student versions: a top-level answer becomes `name = ...` instead of a `raise` that stops Run All
+# (grading/release_stubs.py); function bodies keep nbgrader's `raise NotImplementedError()`.
+c.GenerateAssignment.preprocessors = [
+    "nbgrader.preprocessors.IncludeHeaderFooter", "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells", "grading.release_stubs.ClearSolutionsRunAll",
+    "nbgrader.preprocessors.ClearOutput", "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums", "nbgrader.preprocessors.SaveCells",
+    "nbgrader.preprocessors.ClearHiddenTests", "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums", "nbgrader.preprocessors.CheckCellMetadata",
+]

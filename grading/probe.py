@@ -79,7 +79,7 @@ def _dsu_probe(_dsu_spec):
     out = []
     if kind == "variables":
         for name in names:
-            if name not in g:
+            if name not in g or g[name] is ...:  # `...` is the student version's "not answered yet"
                 out.append({"missing": name})
             else:
                 out.append(guarded(lambda name=name: g[name]))

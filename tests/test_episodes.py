@@ -2,7 +2,9 @@
 
 Runs real nbgrader commands on a temporary course root: generate_assignment must succeed,
 no solution or hidden test may leak into the student version, the reference solutions must
-earn full marks on every auto-graded cell, and the untouched student version zero.
+earn full marks on every auto-graded cell, and the untouched student version zero. An episode
+with an answer key (``grading/answer_keys/``) is graded the way ``dsu grade`` grades it (the
+key decides outside the kernel); the others with plain ``nbgrader autograde``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,11 @@ from nbgrader.api import Gradebook
 
 from course.notebook_format import graded_cells
 from course.syllabus import load_syllabus
+from grading.answer_keys import load_answer_key
+from grading.batch import grade_batch
 from grading.course_dir import generate_assignment, nbgrader, prepare
+from grading.options import GradingOptions
+from grading.reference_submission import solved_submission
 
 EPISODES = [ep.id for ep in load_syllabus().episodes()]
 REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
@@ -41,6 +47,19 @@ def graded_episode(request, tmp_path_factory):
     episode = load_syllabus().episode(request.param)
     root = prepare(tmp_path_factory.mktemp(f"nbgrader-{episode.id}"), [episode.id])
     release = generate_assignment(root, episode.id)
+    if load_answer_key(episode.id) is not None:
+        subs = root.parent / "submissions"
+        for nb in episode.notebooks:
+            source = nbformat.read(root / "source" / episode.id / nb.filename, as_version=4)
+            student_version = nbformat.read(release / nb.filename, as_version=4)
+            for student, version in (("reference", solved_submission(source, student_version)),
+                                     ("untouched", student_version)):
+                (subs / student / episode.id).mkdir(parents=True, exist_ok=True)
+                nbformat.write(version, subs / student / episode.id / nb.filename)
+        report = grade_batch(root, episode.id, GradingOptions(workers=2, cell_timeout=300), submissions=subs,
+                             log=lambda line: None)
+        assert report.ok, report.table()
+        return episode, root, release
     for student, folder in (("reference", root / "source" / episode.id), ("untouched", release)):
         target = root / "submitted" / student / episode.id
         shutil.copytree(folder, target)

@@ -24,13 +24,13 @@ import pytest
 from course import REPO_ROOT
 from grading.kernel_manager import describe_exit
 from grading.sandbox import (
+    BWRAP_ROOT,
+    BWRAP_USER,
+    COURSE_TARGET,
     RLIMITS_ONLY,
-    ROOT_NAMESPACES,
-    USER_NAMESPACES,
     ResourceLimits,
     SandboxPolicy,
-    default_hidden,
-    default_visible,
+    default_read_only,
     isolation_level,
     kernel_environment,
     wrap_command,
@@ -39,7 +39,8 @@ from grading.sandbox import (
 PROBE = textwrap.dedent("""
     import json, os, resource, socket, sys
     report = {"uid": os.getuid(), "pid": os.getpid(), "env": sorted(os.environ),
-              "repo": sorted(os.listdir(REPO)), "tmp": sorted(os.listdir("/tmp")),
+              "repo": sorted(os.listdir(REPO)), "tmp": sorted(os.listdir("/tmp")), "root": sorted(os.listdir("/")),
+              "other_checkout": os.path.exists(OTHER),
               "status": {l.split(":")[0]: l.split(":")[1].strip() for l in open("/proc/self/status")
                          if l.startswith(("CapBnd", "CapEff", "NoNewPrivs"))},
               "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0],
@@ -62,14 +63,22 @@ PROBE = textwrap.dedent("""
 
 @pytest.fixture
 def box(tmp_path_factory):
-    """A kernel box (work, home) in a short temp folder, and a secret file the probe must not read."""
+    """A kernel box (work, home) in a short temp folder, a secret file the probe must not read,
+    and a second checkout of the course with its solutions planted under /opt (world-readable)."""
     base = Path(tempfile.mkdtemp(prefix="dsu-t-"))
+    os.chmod(base, 0o755)
     for sub in ("work", "home"):
-        (base / sub).mkdir()
+        (base / sub).mkdir(mode=0o777)
+        os.chmod(base / sub, 0o777)
     secret_dir = tmp_path_factory.mktemp("sources")
     (secret_dir / "solution.ipynb").write_text("### BEGIN SOLUTION", encoding="utf-8")
+    other = Path(tempfile.mkdtemp(prefix="dsu-checkout-", dir="/opt"))
+    os.chmod(other, 0o755)
+    (other / "solutions.py").write_text("def erlang_c(c, a): ...\n", encoding="utf-8")
+    os.chmod(other / "solutions.py", 0o644)
     yield base, secret_dir / "solution.ipynb"
     shutil.rmtree(base, ignore_errors=True)
+    shutil.rmtree(other, ignore_errors=True)
 
 
 PROBE_LIMITS = ResourceLimits(memory_mb=1024, processes=16)
@@ -78,9 +87,11 @@ PROBE_LIMITS = ResourceLimits(memory_mb=1024, processes=16)
 def run_probe(base: Path, secret: Path, level: str, limits=PROBE_LIMITS,
               code: str = PROBE, uid: int | None = 1_999_000_123, timeout: float = 60):
     out = base / "work" / "report.json"
-    policy = SandboxPolicy(limits=limits, hidden=default_hidden(secret.parent), visible=default_visible(),
+    policy = SandboxPolicy(limits=limits, read_only=default_read_only(), course=COURSE_TARGET,
                            writable=(str(base / "work"), str(base / "home")), uid=uid)
-    header = f"REPO = {str(REPO_ROOT)!r}\nSECRET = {str(secret)!r}\nOUT = 'report.json'\n"
+    others = sorted(str(p / "solutions.py") for p in Path("/opt").glob("dsu-checkout-*"))
+    header = (f"REPO = {str(REPO_ROOT)!r}\nSECRET = {str(secret)!r}\nOUT = 'report.json'\n"
+              f"OTHER = {(others or ['/opt/none'])[0]!r}\n")
     spec = policy.spec(level, str(base / "work"), kernel_environment(str(base / "home")))
     command = wrap_command([sys.executable, "-c", header + code], spec)
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
@@ -90,19 +101,22 @@ def run_probe(base: Path, secret: Path, level: str, limits=PROBE_LIMITS,
 
 
 def test_root_grader_gets_full_isolation():
-    """Running as root with util-linux unshare, is the strongest level chosen?"""
-    assert os.geteuid() == 0 and shutil.which("unshare"), "these tests describe the root (CI) machine"
-    assert isolation_level("auto") == ROOT_NAMESPACES
+    """Running as root with bubblewrap installed, is the strongest level chosen?"""
+    assert os.geteuid() == 0 and shutil.which("bwrap"), "these tests describe the root (CI) machine"
+    assert isolation_level("auto") == BWRAP_ROOT
     assert isolation_level("rlimits") == RLIMITS_ONLY
 
 
 def test_student_code_is_boxed(box):
     """Does the probe run as a fresh unprivileged uid, without capabilities, network, sources,
-    the grader's environment or write access to the course package, within its memory limit?"""
+    another checkout of the course, the grader's environment or write access to the course
+    package, within its memory limit, in a root that holds only what was bound into it?"""
     base, secret = box
-    result, report = run_probe(base, secret, ROOT_NAMESPACES)
+    result, report = run_probe(base, secret, BWRAP_ROOT)
     assert report is not None, result.stderr
     assert report["uid"] == 1_999_000_123 and report["pid"] == 2
+    assert not report["other_checkout"]
+    assert not {"home", "opt", "var", "srv", "mnt"} & set(report["root"]), report["root"]
     assert int(report["status"]["CapEff"], 16) == 0 and int(report["status"]["CapBnd"], 16) == 0
     assert report["status"]["NoNewPrivs"] == "1"
     assert report["read_source"] in ("FileNotFoundError", "PermissionError")
@@ -113,7 +127,7 @@ def test_student_code_is_boxed(box):
     assert report["write_work"] == "allowed" and report["nproc"] == 16
     assert "DSU_GRADER_SECRET" not in report["env"]
     # A private /tmp showing only the path to its own box — and, when the repository itself
-    # lives under /tmp (a CI clone), the path to the read-only mounts of .venv, course/, shared/.
+    # lives under /tmp (a CI clone), the path to the read-only binds of .venv, course/, shared/.
     expected_tmp = {base.name}
     if REPO_ROOT.is_relative_to("/tmp"):
         expected_tmp.add(REPO_ROOT.relative_to("/tmp").parts[0])
@@ -136,7 +150,7 @@ def test_process_limit_holds_for_a_fork_bomb_and_dies_with_it(box):
             open(OUT, "w").write(f"{children} {type(error).__name__}")
     """)
     uid = 1_999_000_321
-    result, _ = run_probe(base, secret, ROOT_NAMESPACES, limits=ResourceLimits(processes=12), code=bomb, uid=uid)
+    result, _ = run_probe(base, secret, BWRAP_ROOT, limits=ResourceLimits(processes=12), code=bomb, uid=uid)
     children, error = (base / "work" / "report.json").read_text().split()
     assert error == "BlockingIOError" and 0 < int(children) < 12
     assert _processes_of(uid) == []  # the PID namespace took the sleeping children along
@@ -157,8 +171,8 @@ def test_the_box_dies_with_the_grader(box):
     """If the grading process is killed, does everything in the box die too (no stray kernels)?"""
     base, secret = box
     uid = 1_999_000_456
-    policy = SandboxPolicy(hidden=default_hidden(), visible=default_visible(), writable=(str(base / "work"),), uid=uid)
-    spec = policy.spec(ROOT_NAMESPACES, str(base / "work"), kernel_environment(str(base / "home")))
+    policy = SandboxPolicy(read_only=default_read_only(), course=COURSE_TARGET, writable=(str(base / "work"),), uid=uid)
+    spec = policy.spec(BWRAP_ROOT, str(base / "work"), kernel_environment(str(base / "home")))
     sleeper = subprocess.Popen(wrap_command([sys.executable, "-c", "import time; time.sleep(600)"], spec),
                                start_new_session=True)
     deadline = time.monotonic() + 30
@@ -176,13 +190,13 @@ def test_the_box_dies_with_the_grader(box):
 def test_a_crash_is_reported_as_its_signal(box):
     """Does a kernel killed by abort() come back as 'killed by SIGABRT', not a bare number?"""
     base, secret = box
-    result, _ = run_probe(base, secret, ROOT_NAMESPACES, code="import os\nos.abort()")
+    result, _ = run_probe(base, secret, BWRAP_ROOT, code="import os\nos.abort()")
     assert describe_exit(result.returncode) == "killed by SIGABRT (abort or crash)"
 
 
 def test_a_non_root_grader_gets_user_namespaces(box, tmp_path):
-    """Seen as uid 1000 (inside a user namespace), is the user-namespace level chosen, and does it
-    still hide the sources and the network and mount the course package read-only?"""
+    """Seen as uid 1000 (inside a user namespace), is bubblewrap's user-namespace level chosen, and
+    does it still hide the sources and the network and bind the course package read-only?"""
     base, secret = box
     script = tmp_path / "as_user.py"
     script.write_text(textwrap.dedent(f"""
@@ -201,7 +215,7 @@ def test_a_non_root_grader_gets_user_namespaces(box, tmp_path):
     out = subprocess.run(["unshare", "--user", "--map-user=1000", "--map-group=1000", sys.executable, str(script)],
                          capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
     seen = json.loads(out.stdout.strip().splitlines()[-1])
-    assert seen["euid"] == 1000 and seen["level"] == USER_NAMESPACES
+    assert seen["euid"] == 1000 and seen["level"] == BWRAP_USER
     report = seen["report"]
     assert report is not None, seen["stderr"]
     assert report["read_source"] in ("FileNotFoundError", "PermissionError")
