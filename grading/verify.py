@@ -32,6 +32,7 @@ from grading.status_list import MAX_JSON_BYTES, is_revoked, read_json, read_limi
 CLOCK_SKEW_SECONDS = 300
 #: Reason given when no copy of the certificate's status list can be found.
 REVOCATION_UNKNOWN = "revocation status unknown"
+REVOKED = "revoked by the issuer"
 
 
 @dataclass
@@ -48,6 +49,11 @@ class Verification:
     def only_revocation_unknown(self) -> bool:
         """Whether the one problem is that no status list was found (a setup error, not a forgery)."""
         return len(self.reasons) == 1 and self.reasons[0].startswith(REVOCATION_UNKNOWN)
+
+    @property
+    def revoked(self) -> bool:
+        """Whether the issuer's status list marks the certificate revoked."""
+        return REVOKED in self.reasons
 
 
 def status_list_url(credential: dict) -> str | None:
@@ -186,22 +192,11 @@ def verify_certificate(certificate: dict | str | Path, public_key: bytes | str |
         result.reasons.append("validFrom/validUntil are not ISO 8601 date-times")
     if not check_revocation:
         result.notes.append("revocation not checked (skipped on request)")
+    elif status_list_url(certificate) is None:
+        result.reasons.append("the certificate names no status list (credentialStatus.statusListCredential), "
+                              "so whether it was revoked cannot be checked")
     else:
-        if revocation_list is None:
-            revocation_list, looked = find_status_list(certificate, certificate_path)
-            if revocation_list is None:
-                url = status_list_url(certificate)
-                where = ", ".join(str(p) for p in looked) or "nowhere"
-                result.reasons.append(
-                    f"{REVOCATION_UNKNOWN}: no copy of the status list {url!r} found (looked at {where}); "
-                    "give the issuer's published list with --revocation-list FILE")
-        if revocation_list is not None:
-            try:
-                status_list = revocation_list if isinstance(revocation_list, dict) else read_json(Path(revocation_list))
-                if is_revoked(certificate, status_list, trusted):
-                    result.reasons.append("revoked by the issuer")
-            except ProofError as error:
-                result.reasons.append(str(error))
+        result.reasons += _revocation_problems(certificate, certificate_path, revocation_list, trusted)
     if email is not None:
         identities = [i for i in certificate["credentialSubject"]["identifier"]
                       if isinstance(i, dict) and i.get("identityType") == "emailAddress"]
@@ -209,3 +204,17 @@ def verify_certificate(certificate: dict | str | Path, public_key: bytes | str |
             result.reasons.append(f"not issued to {email}")
     return result
 
+
+def _revocation_problems(certificate: dict, certificate_path: Path | None, revocation_list, trusted: bytes) -> list[str]:
+    """Why the certificate fails the revocation check ([] when its bit is clear in a trusted list)."""
+    if revocation_list is None:
+        revocation_list, looked = find_status_list(certificate, certificate_path)
+        if revocation_list is None:
+            where = ", ".join(str(p) for p in looked) or "nowhere"
+            return [f"{REVOCATION_UNKNOWN}: no copy of the status list {status_list_url(certificate)!r} found "
+                    f"(looked at {where}); give the issuer's published list with --revocation-list FILE"]
+    try:
+        status_list = revocation_list if isinstance(revocation_list, dict) else read_json(Path(revocation_list))
+        return [REVOKED] if is_revoked(certificate, status_list, trusted) else []
+    except ProofError as error:
+        return [str(error)]

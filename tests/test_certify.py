@@ -324,7 +324,7 @@ def test_verify_checks_revocation_by_default_and_skipping_is_said(course, tmp_pa
                  "--keys-dir", str(keys)]) == 0
     capsys.readouterr()
     code, text = cli_verify(capsys, third.json_path, "--public-key", keys)
-    assert code == 1 and "INVALID" in text and "revoked by the issuer" in text
+    assert code == 1 and text.startswith("REVOKED: ") and "revoked by the issuer" in text
     # A copy of the certificate elsewhere, with no list beside it and none in the certificates folder:
     alone = tmp_path / "alone" / "cert.json"
     alone.parent.mkdir()
@@ -375,3 +375,19 @@ def test_the_printed_score_comes_from_the_structured_evidence(issued):
     assert "3 of 4 points (75.0 %)" in html and "100 of 100" not in html
     vc["evidence"][0].pop("dsu:score")
     assert "no score recorded" in certificate_html(vc)
+
+
+def test_a_certificate_without_a_status_list_is_not_valid(issued, course, tmp_path, capsys):
+    """Is a (correctly signed) certificate that names no status list refused, since revocation cannot be checked?"""
+    from grading.proof import add_proof
+
+    _, _, keys, _ = course
+    vc = json.loads(issued.json_path.read_text())
+    vc.pop("proof")
+    vc.pop("credentialStatus")
+    path = tmp_path / "no-status.json"
+    path.write_text(json.dumps(add_proof(vc, load_private_key(keys))), encoding="utf-8")
+    code, text = cli_verify(capsys, path, "--public-key", keys)
+    assert code == 1 and text.startswith("INVALID") and "names no status list" in text
+    code, text = cli_verify(capsys, path, "--public-key", keys, "--skip-revocation-check")
+    assert code == 0 and "revocation not checked" in text

@@ -1,6 +1,6 @@
 """Check a certificate: signature, issuer key, dates, revocation (and optionally the holder).
 
-Prints VALID with what the certificate says, or INVALID with every reason, and exits 1.
+Prints VALID with what the certificate says, or REVOKED / INVALID with every reason, and exits 1.
 Without --public-key the key in the keys folder is trusted. Revocation is always checked
 against the status list the certificate names (its credentialStatus.statusListCredential):
 give the issuer's published copy with --revocation-list, or let dsu find a status-list.json
@@ -62,7 +62,7 @@ def run(args) -> int:
         print(f"dsu verify: {result.reasons[0]} (or pass --skip-revocation-check)", file=sys.stderr)
         return 2
     if not result.valid:
-        print(f"INVALID: {args.certificate}")
+        print(f"{'REVOKED' if result.revoked else 'INVALID'}: {args.certificate}")
         for reason in result.reasons:
             print(f"  - {reason}")
         return 1
