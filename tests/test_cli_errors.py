@@ -107,8 +107,15 @@ def test_lab_with_a_relative_workspace_starts_jupyterlab_in_it(capsys, tmp_path,
     _fake_student_versions(monkeypatch)
     monkeypatch.chdir(tmp_path)
     started = {}
-    monkeypatch.setattr(lab.subprocess, "call", lambda command, cwd, env: started.update(
-        command=command, cwd=cwd, env=env) or 0)
+
+    class JupyterLab:  # stands in for the real server: records how it was started
+        def __init__(self, command, cwd, env):
+            started.update(command=command, cwd=cwd, env=env)
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(lab.subprocess, "Popen", JupyterLab)
     assert main(["lab", "--workspace", "rel/ws", "--no-browser", "--port", "8890"]) == 0
     workspace = tmp_path.resolve() / "rel" / "ws"
     assert started["cwd"] == workspace
@@ -273,3 +280,20 @@ def test_file_system_errors_read_as_one_plain_line(capsys, monkeypatch):
 
     monkeypatch.setattr(course.cli.syllabus, "run", fail)
     assert one_line_error(capsys, ["syllabus"]) == "dsu syllabus: Permission denied: /srv/x"
+
+
+def test_ctrl_c_in_lab_waits_for_jupyterlab_to_shut_down():
+    """Does Ctrl-C leave JupyterLab to shut down its kernels (keep waiting) instead of a traceback?"""
+    from course.cli.lab import wait_for
+
+    class JupyterLab:
+        waits = 0
+
+        def wait(self):
+            self.waits += 1
+            if self.waits < 3:
+                raise KeyboardInterrupt  # the learner pressed Ctrl-C twice
+            return 0
+
+    server = JupyterLab()
+    assert wait_for(server) == 0 and server.waits == 3

@@ -65,4 +65,18 @@ def run(args) -> int:
     if os.geteuid() == 0:  # containers and CI machines run as root; JupyterLab refuses without this
         command.append("--allow-root")
     print("Starting JupyterLab:", " ".join(command), flush=True)
-    return subprocess.call(command, cwd=workspace, env=lab_environment())
+    return wait_for(subprocess.Popen(command, cwd=workspace, env=lab_environment()))
+
+
+def wait_for(process) -> int:
+    """Wait for JupyterLab to exit and return its exit code.
+
+    Ctrl-C reaches JupyterLab too, which asks whether to shut down and then stops its kernels
+    cleanly; so this process keeps waiting instead of killing it (what subprocess.call does)
+    and showing a KeyboardInterrupt traceback.
+    """
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            continue
