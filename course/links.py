@@ -16,6 +16,18 @@ finds every markdown link in every syllabus notebook (and the start page) and ch
 
 Links to web sites (``https://…``) are not fetched.
 
+**Links that land.** JupyterLab 4 opens a notebook *at its top* when a link names a heading
+of another notebook (``3-strategy.ipynb#Headroom``, and its own ``#heading=Headroom`` form
+alike): it looks the heading up as soon as the notebook's cells exist, before their
+markdown is rendered, finds nothing, and stays at the top (it lands only when that notebook
+was already open and rendered). What it does follow at once is a link to a *cell*,
+``3-strategy.ipynb#cell-id=5ec1214a``: cells carry their ids from the start, and it
+scrolls the cell to the top of the window. Authors keep writing readable heading links
+(checked here); :func:`with_landing_links` rewrites those that lead to another notebook into
+cell links when ``dsu build`` copies the notebooks into the learner's workspace, and search
+results (:mod:`course.search`) link to cells directly. A link within the same notebook works
+as written and is left alone. A ``#cell-id=…`` link is checked to name a cell of its target.
+
 >>> import nbformat
 >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
 ...     "# Title\\n[Go](#Title) [Lost](#Nowhere)")])
@@ -45,6 +57,9 @@ from course.headings import (
 #: Characters a browser percent-encodes in a URL fragment (besides non-ASCII and controls).
 _ENCODED_IN_FRAGMENT = set(' "<>`')
 _MATH_MARKERS = re.compile(r"\$|\\\(|\\\[")
+#: JupyterLab's fragment forms: ``#cell-id=<cell id>`` and ``#heading=<anchor>``.
+CELL_FRAGMENT = "cell-id="
+HEADING_FRAGMENT = "heading="
 #: Fewest links to its own headings for a markdown cell to count as a table of contents.
 TOC_MIN_LINKS = 2
 
@@ -75,16 +90,49 @@ def unfollowable_characters(fragment: str) -> str:
 
 
 class _Anchors:
-    """Anchor ids of notebooks, read once each."""
+    """Anchor ids and cell ids of notebooks, read once each."""
 
     def __init__(self):
         self._cache: dict[Path, set[str]] = {}
+        self._cells: dict[Path, set[str]] = {}
 
     def of(self, path: Path) -> set[str]:
         path = path.resolve()
         if path not in self._cache:
             self._cache[path] = notebook_anchors(read_notebook(path))
         return self._cache[path]
+
+    def cells_of(self, path: Path) -> set[str]:
+        path = path.resolve()
+        if path not in self._cells:
+            self._cells[path] = {cell.get("id") for cell in read_notebook(path).cells if cell.get("id")}
+        return self._cells[path]
+
+
+def heading_cells(notebook) -> dict[str, str]:
+    """Anchor id of each markdown heading -> id of the cell holding it (first one wins;
+    cells without an id, from notebooks older than nbformat 4.5, are left out).
+
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Headroom", id="c1")])
+    >>> heading_cells(nb)
+    {'Headroom': 'c1'}
+    """
+    found: dict[str, str] = {}
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and cell.get("id"):
+            for heading in markdown_headings(cell.source):
+                found.setdefault(heading.anchor, cell["id"])
+    return found
+
+
+def _split_fragment(fragment: str) -> tuple[str, str]:
+    """``"cell-id=x"`` -> ``("cell", "x")``; ``"heading=H"`` and ``"H"`` -> ``("heading", "H")``."""
+    if fragment.startswith(CELL_FRAGMENT):
+        return "cell", fragment[len(CELL_FRAGMENT):]
+    if fragment.startswith(HEADING_FRAGMENT):
+        return "heading", fragment[len(HEADING_FRAGMENT):]
+    return "heading", fragment
 
 
 def _link_problem(link: Link, relative: Path, root: Path, own_anchors: set[str], anchors: _Anchors) -> str | None:
@@ -93,6 +141,10 @@ def _link_problem(link: Link, relative: Path, root: Path, own_anchors: set[str],
     if not link.target.strip():
         return "empty link target"
     fragment = link.fragment
+    if fragment is not None and fragment.startswith(CELL_FRAGMENT):
+        return _cell_link_problem(link, relative, root, fragment[len(CELL_FRAGMENT):], anchors)
+    if fragment is not None:
+        fragment = _split_fragment(fragment)[1]
     if fragment is not None and _MATH_MARKERS.search(fragment):
         return (f"anchor {fragment!r} names a heading with a formula: its id changes when "
                 "MathJax renders the formula, so link to a heading without one")
@@ -116,6 +168,107 @@ def _link_problem(link: Link, relative: Path, root: Path, own_anchors: set[str],
     if fragment and full.suffix == ".ipynb" and fragment not in anchors.of(full):
         return f"no heading with anchor {fragment!r} in {target}"
     return None
+
+
+def _cell_link_problem(link: Link, relative: Path, root: Path, cell_id: str, anchors: _Anchors) -> str | None:
+    if not link.path:
+        return None if cell_id else "empty cell id"
+    target = posixpath.normpath(posixpath.join(relative.parent.as_posix(), link.path))
+    full = root / target
+    if target.startswith("../") or not full.is_file():
+        return f"no file {target}"
+    if cell_id not in anchors.cells_of(full):
+        return f"no cell with id {cell_id!r} in {target}"
+    return None
+
+
+def landing_target(target: str, notebook_relative: Path, heading_cells_of) -> str | None:
+    """The cell link to use instead of the heading link ``target`` written in the notebook at
+    ``notebook_relative``, or None to keep it (a link within the notebook, to a web site, to
+    no notebook, or to a heading not found). ``heading_cells_of(relative path)`` returns the
+    target notebook's :func:`heading_cells` (or None when it is not known).
+
+    >>> cells = {Path("a/3-strategy.ipynb"): {"Headroom": "5ec1214a"}}
+    >>> landing_target("3-strategy.ipynb#Headroom", Path("a/1-foundations.ipynb"), cells.get)
+    '3-strategy.ipynb#cell-id=5ec1214a'
+    >>> landing_target("#Headroom", Path("a/3-strategy.ipynb"), cells.get) is None
+    True
+    """
+    link = Link(target, "")
+    if link.is_external or not link.path.endswith(".ipynb") or not link.fragment:
+        return None
+    kind, anchor = _split_fragment(link.fragment)
+    if kind != "heading":
+        return None
+    relative = Path(posixpath.normpath(posixpath.join(Path(notebook_relative).parent.as_posix(), link.path)))
+    cells = heading_cells_of(relative)
+    if not cells or anchor not in cells:
+        return None
+    return f"{target.split('#', 1)[0]}#{CELL_FRAGMENT}{cells[anchor]}"
+
+
+def _cell_source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def with_landing_links(notebooks: dict[Path, bytes]) -> dict[Path, bytes]:
+    """The notebooks (relative path -> ``.ipynb`` bytes) with every link to a heading of
+    another of them rewritten to that heading's cell (see the module's docstring), so that
+    JupyterLab opens the target scrolled to it. A notebook with no such link keeps its exact
+    bytes; the rewrite is deterministic, so building twice gives the same bytes.
+
+    Plain JSON rather than nbformat: a no-op ``dsu build`` must stay fast (nbformat's import
+    alone takes about a second), and the bytes written are those ``nbformat.writes`` gives.
+    """
+    import json
+
+    parsed: dict[Path, dict] = {}
+
+    def notebook(relative: Path) -> dict | None:
+        if relative not in notebooks:
+            return None
+        if relative not in parsed:
+            parsed[relative] = json.loads(notebooks[relative].decode("utf-8"))
+        return parsed[relative]
+
+    cells_cache: dict[Path, dict[str, str]] = {}
+
+    def heading_cells_of(relative: Path):
+        if relative not in cells_cache:
+            nb = notebook(relative)
+            found: dict[str, str] = {}
+            for cell in (nb or {}).get("cells", []):
+                if cell.get("cell_type") == "markdown" and cell.get("id"):
+                    for heading in markdown_headings(_cell_source(cell)):
+                        found.setdefault(heading.anchor, cell["id"])
+            cells_cache[relative] = found
+        return cells_cache[relative]
+
+    result = dict(notebooks)
+    for relative in list(notebooks):
+        if b".ipynb#" not in notebooks[relative]:  # cheap: most notebooks link to no heading elsewhere
+            continue
+        nb = notebook(Path(relative))
+        changed = False
+        for cell in nb.get("cells", []):
+            source = original = _cell_source(cell)
+            if cell.get("cell_type") != "markdown" or ".ipynb#" not in source:
+                continue
+            for link in markdown_links(source):
+                new = landing_target(link.target, Path(relative), heading_cells_of)
+                if new is not None:
+                    # a markdown link ](target) or ](<target>), or an HTML href="target"
+                    pattern = re.compile(r"(\]\(\s*<?|\bhref\s*=\s*[\"'])" + re.escape(link.target)
+                                         + r"(?=>?[\s)]|[\"'])")
+                    source = pattern.sub(lambda m, new=new: m.group(1) + new, source)
+            if source != original:
+                cell["source"] = source.splitlines(keepends=True)
+                changed = True
+        if changed:
+            text = json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False)
+            result[relative] = (text + "\n").encode("utf-8")
+    return result
 
 
 def notebook_link_problems(notebook, relative: Path, root: Path, anchors: _Anchors | None = None) -> list[LinkProblem]:

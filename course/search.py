@@ -25,6 +25,10 @@ and meeting British and American spellings halfway, so "little's law", "Littleâ€
 >>> index.search("little's law")[0].link
 "f.ipynb#Little's-law"
 
+A section whose heading's cell has an id links to that cell (``f.ipynb#cell-id=5ec1214a``):
+JupyterLab opens a notebook at its top for a link to its heading, but scrolls to a cell
+(see :mod:`course.links`).
+
 Taught in: the start page's search box and ``dsu search``.
 """
 
@@ -39,7 +43,7 @@ from pathlib import Path
 
 from course import REPO_ROOT
 from course.headings import markdown_blocks, read_notebook
-from course.links import unfollowable_characters
+from course.links import CELL_FRAGMENT, unfollowable_characters
 
 TITLE_WEIGHT = 2.0
 HEADING_WEIGHT = 3.0
@@ -94,6 +98,8 @@ class Section:
     level: int
     text: str
     parents: tuple[str, ...] = ()
+    #: Id of the cell the heading is in ("" when unknown: the link then names the heading).
+    cell_id: str = ""
 
     @property
     def anchor(self) -> str:
@@ -107,8 +113,12 @@ class Section:
 
     @property
     def link(self) -> str:
-        """Relative path and heading anchor, the way JupyterLab opens it from markdown."""
+        """Relative path and the heading's place, in the form JupyterLab scrolls to from
+        markdown: its cell (``#cell-id=â€¦``) when known, else its anchor; the notebook's
+        title and text before any heading open the notebook at its top."""
         path = self.relative_path.as_posix()
+        if self.level >= 2 and self.cell_id:
+            return f"{path}#{CELL_FRAGMENT}{self.cell_id}"
         return f"{path}#{self.anchor}" if self.anchor else path
 
 
@@ -258,11 +268,12 @@ def notebook_sections(notebook, notebook_id: str, title: str, relative_path: Pat
     """Cut a notebook into sections at its markdown headings."""
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []  # the headings above the current one
-    current = {"heading": title, "level": 0, "parents": (), "text": []}
+    current = {"heading": title, "level": 0, "parents": (), "text": [], "cell": ""}
 
     def close():
         sections.append(Section(notebook_id, title, Path(relative_path), current["heading"],
-                                current["level"], "\n".join(current["text"]), current["parents"]))
+                                current["level"], "\n".join(current["text"]), current["parents"],
+                                current["cell"]))
 
     for cell in notebook.cells:
         if cell.cell_type == "code":
@@ -277,7 +288,7 @@ def notebook_sections(notebook, notebook_id: str, title: str, relative_path: Pat
             close()
             stack = [(level, text) for level, text in stack if level < block.level]
             current = {"heading": block.text, "level": block.level,
-                       "parents": tuple(text for _, text in stack), "text": []}
+                       "parents": tuple(text for _, text in stack), "text": [], "cell": cell.get("id", "")}
             stack.append((block.level, block.text))
     close()
     # Text before the first heading is only worth a result when there is some.

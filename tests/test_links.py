@@ -125,3 +125,74 @@ def test_every_notebook_has_a_table_of_contents_and_links_out(entry):
     another notebook?"""
     assert entry.path.is_file(), f"{entry.relative_path} is listed in the syllabus but missing"
     assert structure_problems(read_notebook(entry.path), entry.relative_path) == []
+
+
+# --- links that land on their heading in JupyterLab --------------------------------------
+
+def notebook_bytes(*sources: str) -> bytes:
+    return (nbformat.writes(nbformat.v4.new_notebook(cells=[md(s) for s in sources])) + "\n").encode()
+
+
+def test_links_to_another_notebooks_heading_become_cell_links():
+    """Does the workspace copy link to the cell of another notebook's heading (markdown and HTML
+    links alike), leaving links within a notebook, to a top, to the web and to unknown
+    headings as written, and a notebook without such links byte for byte?"""
+    import json
+
+    from course.links import with_landing_links
+
+    a = Path("s/ep/1-a.ipynb")
+    b = Path("s/ep/2-b.ipynb")
+    source_a = ("# A\n\n## Here\n\n[B's pool](2-b.ipynb#Sizing-a-pool), [again](<2-b.ipynb#Sizing-a-pool>), "
+                '<a href="2-b.ipynb#Sizing-a-pool">html</a>, [here](#Here), [B](2-b.ipynb), '
+                "[lost](2-b.ipynb#Nowhere), [web](https://example.org/x.ipynb#Sizing-a-pool)")
+    notebooks = {a: notebook_bytes(source_a), b: notebook_bytes("# B", "### Sizing a pool\n\nText.")}
+    rewritten = with_landing_links(notebooks)
+    cell_b = json.loads(notebooks[b])["cells"][1]["id"]
+    text = "".join(json.loads(rewritten[a])["cells"][0]["source"])
+    assert text == source_a.replace("2-b.ipynb#Sizing-a-pool", f"2-b.ipynb#cell-id={cell_b}")
+    assert "[web](https://example.org/x.ipynb#Sizing-a-pool)" in text  # not a course link: as written
+    assert rewritten[b] == notebooks[b]
+    # only the link lines change: the rest is the bytes nbformat writes
+    expected = nbformat.reads(notebooks[a].decode(), as_version=4)
+    expected.cells[0].source = text
+    assert rewritten[a] == (nbformat.writes(expected) + "\n").encode()
+    assert with_landing_links(rewritten) == rewritten  # building again changes nothing
+
+
+def test_cell_links_are_checked(course):
+    """Is a #cell-id= link checked to name a cell of its target notebook?"""
+    cell = read_notebook(course / "s/ep/2-b.ipynb").cells[0].id
+    write(course, "s/ep/cells.ipynb", f"# C\n\n[good](2-b.ipynb#cell-id={cell}) [heading form](2-b.ipynb#heading=Sizing-a-pool)")
+    assert problems_of(course, "s/ep/cells.ipynb") == []
+    write(course, "s/ep/cells.ipynb", "# C\n\n[bad](2-b.ipynb#cell-id=0000dead)")
+    assert problems_of(course, "s/ep/cells.ipynb") == ["no cell with id '0000dead' in s/ep/2-b.ipynb"]
+
+
+def test_every_link_to_another_notebooks_heading_lands_on_that_heading():
+    """In the course, does every link to a heading of another notebook become a link to a cell
+    that starts with that very heading (so the heading is what JupyterLab scrolls to)?"""
+    from course.headings import markdown_headings, markdown_links
+    from course.links import landing_target, with_landing_links
+
+    syllabus = load_syllabus()
+    notebooks = {nb.relative_path: nb.path.read_bytes() for nb in syllabus.notebooks()}
+    rewritten = with_landing_links(notebooks)
+    landed = 0
+    for relative, data in notebooks.items():
+        before = nbformat.reads(data.decode(), as_version=4)
+        after = nbformat.reads(rewritten[relative].decode(), as_version=4)
+        for old, new in zip(before.cells, after.cells):
+            for link, changed in zip(markdown_links(old.source), markdown_links(new.source)):
+                if link.is_external or not link.path.endswith(".ipynb") or not link.fragment:
+                    assert changed.target == link.target
+                    continue
+                assert changed.target != link.target, f"{relative}: {link.target} was not rewritten"
+                target = (relative.parent / link.path)
+                cell_id = changed.fragment.removeprefix("cell-id=")
+                cell = next(c for c in read_notebook(REPO_ROOT / target).cells if c.get("id") == cell_id)
+                first = markdown_headings(cell.source.split("\n\n")[0])
+                assert first and first[0].anchor == link.fragment, (relative, link.target, cell.source[:80])
+                assert landing_target(link.target, relative, lambda p: None) is None  # unknown target kept
+                landed += 1
+    assert landed >= 4  # the course does link across notebooks to headings

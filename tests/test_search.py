@@ -101,7 +101,11 @@ def test_the_course_finds_littles_law():
 
     hit = build_index(REPO_ROOT).search("little's law")[0]
     assert (hit.notebook_id, hit.heading) == ("ep51/1-foundations", "Little's law")
-    assert hit.link == "series-3/ep51-mathematics-of-scale/1-foundations.ipynb#Little's-law"
+    # the link names the heading's cell, which JupyterLab scrolls to (see course.links)
+    path = "series-3/ep51-mathematics-of-scale/1-foundations.ipynb"
+    cell = next(c for c in nbformat.read(REPO_ROOT / path, as_version=4).cells
+                if c.cell_type == "markdown" and c.source.startswith("## Little's law"))
+    assert hit.link == f"{path}#cell-id={cell.id}"
 
 
 def test_rare_words_weigh_more():
@@ -145,7 +149,9 @@ def test_sections_follow_headings():
         (2, "Erlang C", ("Foundations",)),
     ]
     assert "arrival_rate = 2.0" in sections[1].text and "# not a heading" in sections[1].text
-    assert sections[2].link == "f.ipynb#Sizing-a-pool"
+    # a section links to the cell holding its heading: JupyterLab scrolls to a cell at once
+    assert sections[2].cell_id == nb.cells[2].id and sections[2].link == f"f.ipynb#cell-id={nb.cells[2].id}"
+    assert sections[1].link == f"f.ipynb#cell-id={nb.cells[0].id}"
     # every link points at an anchor the notebook really has
     assert {s.anchor for s in sections if s.anchor} <= notebook_anchors(nb)
     assert sections[0].link == "f.ipynb"  # the title: the notebook's top
@@ -183,10 +189,11 @@ def test_index_of_a_workspace_and_the_command(tmp_path, capsys):
     index = build_index(tmp_path)
     assert {s.notebook_id for s in index.sections} == {"ep51/1-foundations", "ep51/2-implementation"}
     hit = index.search("little’s law")[0]
-    assert hit.link == f"{first.relative_path.as_posix()}#Little's-law"
+    cell = nbformat.read(tmp_path / first.relative_path, as_version=4).cells[0].id
+    assert hit.link == f"{first.relative_path.as_posix()}#cell-id={cell}"
 
     assert main(["search", "--root", str(tmp_path), "--limit", "1", "little's", "law"]) == 0
     out = capsys.readouterr().out
-    assert f"{first.relative_path.as_posix()}#Little's-law" in out
+    assert f"{first.relative_path.as_posix()}#cell-id={cell}" in out
     assert "Simulation" not in out  # --limit 1
     assert main(["search", "--root", str(tmp_path), "zebra"]) == 1
