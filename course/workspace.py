@@ -256,7 +256,9 @@ def build_workspace(workspace: Path | None = None, episodes: list[str] | None = 
     workspace = usable_workspace(workspace)
     read_manifest(workspace)  # a corrupt manifest stops the build before any work
     notebooks = current_student_notebooks(workspace, episodes, progress)
-    report = update_workspace(workspace, notebooks)
+    from course.links import with_landing_links  # links to another notebook's heading land on it
+
+    report = update_workspace(workspace, with_landing_links(notebooks))
     copy_shared_assets(workspace)
     write_start_page(workspace)
     return report
