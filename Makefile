@@ -7,9 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+BWRAP := /usr/bin/bwrap
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv lab test unit notebooks browser lint bench clean-notebooks chromium lock
+.PHONY: help venv lab test unit notebooks browser lint bench clean-notebooks chromium bubblewrap lock
 
 help:
 	@echo "make lab    - install into $(VENV), build your workspace, start JupyterLab"
@@ -44,15 +45,27 @@ chromium:
 		exit 1; \
 	fi
 
+# Debian's bubblewrap builds the grading sandbox (an allow-list root for each student's kernel).
+bubblewrap:
+	@if [ -x $(BWRAP) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's bubblewrap for the grading sandbox..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
+	else \
+		echo "Grading (dsu grade and its tests) needs Debian's bubblewrap at $(BWRAP)."; \
+		echo "Install it with:  sudo apt-get install -y bubblewrap   then re-run make test."; \
+		exit 1; \
+	fi
+
 lint: venv
 	$(BIN)/ruff check course grading tests bench
 
-test: venv chromium lint
+test: venv chromium bubblewrap lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile \
 		--nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		tests series-1 series-3
 
-unit: venv
+unit: venv bubblewrap
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests -m "not browser"
 
 notebooks: venv
@@ -62,7 +75,7 @@ notebooks: venv
 browser: venv chromium
 	$(BIN)/python -m pytest tests -m browser
 
-bench: venv
+bench: venv bubblewrap
 	$(BIN)/python bench/run.py
 
 clean-notebooks: venv

@@ -32,31 +32,47 @@ from grading.sandbox import ResourceLimits, SandboxPolicy, default_read_only, is
 
 
 def collect_submissions(root: Path, episode: str, submissions: Path | None = None,
-                        students: list[str] | None = None) -> dict[str, Path]:
-    """``{student: folder}`` of submitted work, copying ``submissions/<student>/<episode>/`` in first."""
+                        students: list[str] | None = None, everyone: bool = False) -> dict[str, Path]:
+    """``{student: folder}`` of submitted work, copying ``submissions/<student>/<episode>/`` in first.
+
+    With ``submissions``, only the students found there are graded (``everyone=True`` adds every
+    student already in the course root's ``submitted/``); without it, everyone in ``submitted/``.
+    A student folder without a notebook (empty, other files, a symlink) is still collected: the
+    student is graded 0 with the reason, never dropped.
+    """
     from grading.private_root import valid_student_id
 
     root = Path(root)
+    given: list[str] = []
     if submissions is not None:
         submissions = Path(submissions)
         if not submissions.is_dir():
             raise ValueError(f"submissions folder {submissions} does not exist")
         for folder in sorted(submissions.iterdir()):
-            if not (folder / episode).is_dir() or (students and folder.name not in students):
+            episode_folder = folder / episode
+            if folder.is_symlink() or not folder.is_dir() or (students and folder.name not in students):
+                continue
+            if not (episode_folder.is_dir() or episode_folder.is_symlink() or episode_folder.exists()):
                 continue
             target = root / "submitted" / valid_student_id(folder.name) / episode
             if target.exists():
                 shutil.rmtree(target)
             target.mkdir(parents=True)
-            for entry in (folder / episode).iterdir():
+            given.append(folder.name)
+            if episode_folder.is_symlink() or not episode_folder.is_dir():
+                continue  # a symlink could make the grader (root) copy any folder it can read
+            for entry in episode_folder.iterdir():
                 # Regular files only: a symlink could make the grader (root) copy any file it can read.
                 if entry.is_file() and not entry.is_symlink() and (entry.suffix == ".ipynb" or entry.name == "timestamp.txt"):
                     shutil.copy2(entry, target / entry.name)
     found = {}
     submitted = root / "submitted"
     for folder in sorted(submitted.iterdir()) if submitted.is_dir() else []:
-        if (folder / episode).is_dir() and (not students or folder.name in students):
-            found[valid_student_id(folder.name)] = folder / episode
+        if not (folder / episode).is_dir() or (students and folder.name not in students):
+            continue
+        if submissions is not None and not everyone and folder.name not in given:
+            continue
+        found[valid_student_id(folder.name)] = folder / episode
     return found
 
 
@@ -137,7 +153,8 @@ def _run_jobs(pool: ProcessPoolExecutor, jobs: list[dict], workers: int, on_resu
 
 def grade_batch(root: Path, episode: str, options: GradingOptions | None = None,
                 submissions: Path | None = None, students: list[str] | None = None,
-                keys_dir: Path | None = None, log=print, answer_key: str | None = None) -> BatchReport:
+                keys_dir: Path | None = None, log=print, answer_key: str | None = None,
+                everyone: bool = False) -> BatchReport:
     """Grade every submission of ``episode`` in the nbgrader course ``root``; return the report.
 
     ``answer_key``: dotted module of the answer key (default: ``grading.answer_keys.<episode>``
@@ -152,7 +169,7 @@ def grade_batch(root: Path, episode: str, options: GradingOptions | None = None,
     use_this_environment()
     started = time.monotonic()
     level = isolation_level(options.sandbox)
-    folders = collect_submissions(root, episode, submissions, students)
+    folders = collect_submissions(root, episode, submissions, students, everyone)
     workers = max(1, min(options.workers, len(folders)))
     pool = _start_pool(workers) if folders else None
     if not folders:

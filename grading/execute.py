@@ -36,6 +36,41 @@ KERNEL_DIED_ENAME = "KernelDied"
 NOT_RUN_ENAME = "NotRun"
 
 
+#: Run once in each notebook kernel: stdout/stderr keep at most LIMIT characters per cell (the
+#: grader cuts at its own limit and notes it; see ``output``).
+OUTPUT_CAP = r'''
+def _dsu_cap_output():
+    import sys
+
+    class Capped:
+        def __init__(self, stream):
+            self.stream, self.used = stream, 0
+
+        def write(self, text):
+            room = LIMIT - self.used
+            self.used += len(text)
+            if room > 0:
+                self.stream.write(text[:room])
+            return len(text)
+
+        def __getattr__(self, name):
+            return getattr(self.stream, name)
+
+    streams = [Capped(sys.stdout), Capped(sys.stderr)]
+    sys.stdout, sys.stderr = streams
+
+    def reset(*args):
+        for stream in streams:
+            stream.used = 0
+
+    get_ipython().events.register("pre_run_cell", reset)
+
+
+_dsu_cap_output()
+del _dsu_cap_output
+'''
+
+
 def _error(ename: str, message: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=message,
                         traceback=[f"{ename}: {message}"])
@@ -226,6 +261,18 @@ class SandboxedExecute(Execute):
             apply_verdict(cell, v)
             self._verdicts.append({"grade_id": grade_id, "passed": v.passed, "cases": v.cases, "message": v.message,
                                    "cell_index": index})
+
+    # -- output cap inside the kernel ---------------------------------------------------------
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        # Cap printed output in the kernel too, so 100 MB of prints never travel to the grader:
+        # how long the transfer takes would depend on the machine's load, the cap does not.
+        from grading.checking import run_quietly
+
+        await run_quietly(self.kc, OUTPUT_CAP.replace("LIMIT", str(self.output_limit + 1)), self.timeout or 60)
+        return kc
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     # -- kernel replacement ---------------------------------------------------------------
     async def _replace_kernel(self, failed_index: int) -> None:

@@ -18,6 +18,7 @@ import json
 import os
 import secrets
 import shutil
+import subprocess
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -103,6 +104,9 @@ class SandboxKernelManager(AsyncKernelManager):
                     if self._uid is not None:
                         os.chown(self.box / "work" / entry.name, self._uid, self._uid)
         kw["cwd"] = str(self.box / "work")
+        # The kernel's own stdout/stderr (C-level writes, a fork bomb's tracebacks) must not flood
+        # the grader's output: what matters reaches the notebook through the kernel's messages.
+        kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
         self.connection_file = str(self.box / "ipc" / "kernel.json")
         self.ip = str(self.box / "ipc" / "k")
         return await super()._async_pre_start_kernel(**kw)

@@ -60,13 +60,24 @@ def _dsu_probe(_dsu_spec):
                 return bool(x)
         raise _NotPlain(f"{t.__module__}.{t.__qualname__}")
 
+    class _Sink:  # what the learner's code prints while probed goes nowhere (not to the grader)
+        def write(self, text):
+            return len(text)
+
+        def flush(self):
+            pass
+
     def guarded(run):
+        saved = _dsu_sys.stdout, _dsu_sys.stderr
+        _dsu_sys.stdout = _dsu_sys.stderr = _Sink()
         try:
             value = run()
         except KeyboardInterrupt:
             raise
         except BaseException as error:  # SystemExit too: it is the learner's answer to this case
             return {"error": [type(error).__name__, str(error)[:300]]}
+        finally:
+            _dsu_sys.stdout, _dsu_sys.stderr = saved
         try:
             return {"value": enc(value)}
         except _NotPlain as why:

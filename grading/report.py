@@ -31,7 +31,7 @@ class StudentOutcome:
 
     def summary(self) -> str:
         if self.status != "graded":
-            return f"{self.status}: {self.error or ''}".strip()
+            return f"{self.status}: {(self.error or '').splitlines()[0] if self.error else ''}".strip()
         text = f"graded {self.score:g}/{self.max_score:g}"
         counts: dict[str, int] = {}
         for issue in self.issues:
@@ -72,19 +72,29 @@ class BatchReport:
         path.write_text(json.dumps(self.as_dict(), indent=1, default=str), encoding="utf-8")
         return path
 
-    def table(self) -> str:
-        """A plain-text table: one line per student, then details of every finding."""
+    def table(self, scores: bool = True) -> str:
+        """A plain-text table: one line per student, then details of every finding.
+
+        ``scores=False`` leaves out the score lines (``dsu grade`` printed them as each student
+        finished) and names each student once above their findings.
+        """
         lines = [f"{self.episode}: {len(self.outcomes)} submission(s), {self.workers} worker(s), "
                  f"{self.seconds:.1f} s, sandbox: {self.isolation}"]
         width = max([len(o.student) for o in self.outcomes] + [7])
         for o in sorted(self.outcomes, key=lambda o: o.student):
-            lines.append(f"  {o.student:<{width}}  {o.summary()}")
+            if scores:
+                lines.append(f"  {o.student:<{width}}  {o.summary()}")
+            else:
+                lines.append(f"  {o.student}:")
             for issue in o.issues:
                 lines.append(f"  {'':<{width}}    - [{issue['severity']}] {issue.get('notebook', '')}: {issue['message']}")
             for event in o.events:
                 lines.append(f"  {'':<{width}}    - [{event['kind']}] {event.get('notebook', '')}: {event['detail']}")
             if o.seed is not None:
                 lines.append(f"  {'':<{width}}    - [seed] inputs drawn from seed {o.seed}")
+            for v in o.verdicts:
+                if not v["passed"]:
+                    lines.append(f"  {'':<{width}}    - [answer] {v['message'][:200]}")
         lines.append("gradebook integrity: " + ("ok" if not self.integrity else "PROBLEMS"))
         lines += [f"  - {p}" for p in self.integrity]
         return "\n".join(lines)

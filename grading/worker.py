@@ -10,6 +10,7 @@ gradebook, with the repair findings, as plain data. It never touches the main gr
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -82,8 +83,11 @@ def prepare_job(job: dict) -> tuple[Path, dict[str, list[dict]]]:
     for name, ref in job["references"].items():
         path = folder / f"{name}.ipynb"
         if not path.is_file() or path.is_symlink():
-            issues[name] = [{"severity": "info", "code": "not_submitted", "grade_id": None, "notebook": name,
-                             "message": f"{name}.ipynb was not submitted: its graded cells score 0"}]
+            # Graded as the unanswered release version: the student gets a row and a 0 with the reason.
+            repaired[name] = copy.deepcopy(ref.release)
+            issues[name] = [{"severity": "rejected", "code": "not_submitted", "grade_id": None, "notebook": name,
+                             "message": f"{name}.ipynb was not submitted (or not as a regular file): "
+                                        "graded as unanswered, its graded cells score 0"}]
             continue
         work = repair_notebook(path.read_bytes(), ref)
         repaired[name] = work.notebook

@@ -2,7 +2,8 @@
 honest students in the same batch get their correct grades and the gradebook stays whole?
 
 The corpus is generated here (no committed notebooks). Tiny episode: q1 ``double`` (2 points,
-objective tiny-doubling), q2 ``area`` (1 point, tiny-geometry), one hand-graded essay.
+objective tiny-doubling), q2 ``area`` (1 point, tiny-geometry), one hand-graded essay, graded
+with the tiny answer key of ``grading_course`` (the verdict is decided outside the kernel).
 ``auto`` below is the autograded score out of 3 that each submission must end with.
 """
 
@@ -52,13 +53,11 @@ def corpus(root, subs):
                     1, "event:kernel_died"),
         "abort": (answered(root, _answers(double="import os\ndef double(x):\n    os.abort()")),
                   1, "event:kernel_died"),
-        # 100 MB at once: either the kernel's own flush needs several copies and hits its 1 GB
-        # limit (q1 lost), or the output reaches the grader and is cut; which one depends on
-        # how fast the kernel flushes, so both are defined outcomes — a crashed batch is not.
+        # 100 MB at once or over a second: the kernel itself keeps only the first 1 MB of a cell's
+        # prints, so what travels to the grader (and how long that takes) does not depend on load.
         "print_100mb": (answered(root, _answers(double=(
             "def double(x):\n    for _ in range(100):\n        print('x' * 1_000_000)\n    return 2 * x"))),
-                        (1, 3), None),
-        # 100 MB over a second: it reaches the grader, which keeps the first 1 MB.
+                        3, "event:output_cut"),
         "print_100mb_slowly": (answered(root, _answers(double=(
             "import time\ndef double(x):\n    for _ in range(100):\n        print('x' * 1_000_000)\n"
             "        time.sleep(0.01)\n    return 2 * x"))), 3, "event:output_cut"),
@@ -81,13 +80,15 @@ def corpus(root, subs):
         "socket": (answered(root, _answers(area=(
             "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 53), timeout=3)\n    print('CONNECTED')\n"
             "except OSError as error:\n    print('offline', error)\n" + HONEST["area"]))), 3, None),
+        # Patching what the tests use changes nothing: the key decides outside the kernel. The scan
+        # still flags the notebook for a person, and the points the answers earned stand.
         "patch_helper": (answered(root, _answers(area="math.isclose = lambda *a, **k: True\ndef area(r):\n    return 0")),
-                         0, "flagged"),
+                         2, "flagged"),
         "shadow_module": (answered(root, _answers(area=(
             "class AnythingGoes:\n    def isclose(self, *a, **k):\n        return True\n"
-            "    pi = 0\nmath = AnythingGoes()\ndef area(r):\n    return 0"))), 0, "flagged"),
+            "    pi = 0\nmath = AnythingGoes()\ndef area(r):\n    return 0"))), 2, "flagged"),
         "silence_traceback": (answered(root, _answers(double=(
-            "get_ipython().showtraceback = lambda *a, **k: None\n" + WRONG_DOUBLE))), 0, "flagged"),
+            "get_ipython().showtraceback = lambda *a, **k: None\n" + WRONG_DOUBLE))), 1, "flagged"),
         "malformed_json": (nbformat.writes(honest)[:-40], 0, "rejected"),
         "empty_file": (b"", 0, "rejected"),
     }
@@ -103,6 +104,8 @@ def corpus(root, subs):
     for key in ("outputs", "execution_count"):
         cell_with(retyped, "double").pop(key, None)
     cases["change_type"] = (retyped, 3, "repaired:cell_type_changed")
+    for name in ("no_notebook", "text_file", "symlink"):  # folders laid out by the fixture
+        cases[name] = (None, 0, "rejected:not_submitted")
     return cases
 
 
@@ -112,9 +115,16 @@ def graded(tmp_path_factory):
     subs = tmp_path_factory.mktemp("submissions")
     cases = corpus(root, subs)
     for student, (content, _, _) in cases.items():
-        write_submission(subs, student.replace("_", "-"), content)
+        if content is not None:
+            write_submission(subs, student.replace("_", "-"), content)
+    # Student folders without a notebook: graded 0 with the reason, never dropped from the batch.
+    (subs / "no-notebook" / EPISODE).mkdir(parents=True)
+    (subs / "text-file" / EPISODE).mkdir(parents=True)
+    (subs / "text-file" / EPISODE / "assessment.txt").write_text("my answers are in my head\n")
+    (subs / "symlink" / EPISODE).mkdir(parents=True)
+    (subs / "symlink" / EPISODE / "assessment.ipynb").symlink_to(subs / "honest1" / EPISODE / "assessment.ipynb")
     options = GradingOptions(workers=2, cell_timeout=5, memory_mb=1024, cpu_seconds=60, kernel_restarts=3)
-    report = grade_batch(root, EPISODE, options, submissions=subs, log=lambda line: None)
+    report = grade_batch(root, EPISODE, options, submissions=subs, log=lambda line: None, answer_key="grading_course")
     return root, cases, report
 
 
@@ -136,7 +146,7 @@ def _text(cell):
 CASES = ["honest1", "honest2", "hidden_fail", "infinite_loop", "loop_ignoring_interrupt", "memory_bomb",
          "fork_bomb", "sys_exit", "os_exit", "abort", "print_100mb", "print_100mb_slowly", "read_solutions", "write_gradebook",
          "socket", "patch_helper", "shadow_module", "silence_traceback", "malformed_json", "empty_file",
-         "delete_tests", "edit_locked", "change_type"]
+         "delete_tests", "edit_locked", "change_type", "no_notebook", "text_file", "symlink"]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -204,15 +214,23 @@ def test_silenced_tracebacks_still_fail(graded):
     assert '"output_type": "error"' in _text(cell_with(_autograded(root, "silence-traceback"), "tiny-doubling__q1"))
 
 
-def test_withheld_points_wait_for_a_person(graded):
-    """Are a flagged notebook's autograded points withheld as 'needs manual grade' with the reason?"""
+def test_flagged_points_stand_with_a_comment_for_review(graded):
+    """Does a flagged notebook keep the points its answers earned, with the reason for a person?"""
     root, _, _ = graded
     db_url, course_id = course_settings(root)
     with Gradebook(db_url, course_id) as gb:
-        grade = gb.find_grade("tiny-geometry__q2", "assessment", EPISODE, "patch-helper")
-        assert grade.manual_score == 0 and grade.needs_manual_grade
+        kept = gb.find_grade("tiny-doubling__q1", "assessment", EPISODE, "patch-helper")
+        assert kept.score == 2 and kept.manual_score is None and not kept.needs_manual_grade
         comment = gb.find_comment("area", "assessment", EPISODE, "patch-helper").auto_comment
-        assert "math.isclose" in comment and "withheld" in comment
+        assert "math.isclose" in comment and "points stand" in comment
+
+
+def test_every_student_is_in_the_gradebook_with_a_seed(graded):
+    """Is every student (even without a notebook) graded, with the seed of their inputs reported?"""
+    root, cases, report = graded
+    for case in cases:
+        outcome = report.outcome(case.replace("_", "-"))
+        assert outcome.status == "graded" and outcome.seed is not None
 
 
 def test_huge_output_is_cut(graded):
