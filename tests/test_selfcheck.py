@@ -69,12 +69,13 @@ def test_floats_compare_with_a_tolerance_and_show_every_digit():
 
 
 def test_integers_tuples_and_arrays():
-    """Are counts exact, tuples compared item by item and numpy arrays by shape and value?"""
+    """Are counts exact, tuples (or lists) compared item by item and numpy arrays by shape and value?"""
     import numpy as np
 
     assert not check("d", expect("n()", lambda: 10.000000000000002, 10), display=False, record=False).passed
     assert check("d", expect("t()", lambda: (1.0, 2.0 + 1e-12), (1.0, 2.0)), display=False, record=False).passed
-    assert not check("d", expect("t()", lambda: [1.0, 2.0], (1.0, 2.0)), display=False, record=False).passed
+    assert check("d", expect("t()", lambda: [1.0, 2.0], (1.0, 2.0)), display=False, record=False).passed
+    assert not check("d", expect("t()", lambda: (1.0,), (1.0, 2.0)), display=False, record=False).passed
     assert check("d", expect("a()", lambda: np.array([0.5, 1.5]), np.array([0.5, 1.5])),
                  display=False, record=False).passed
     wrong_shape = check("d", expect("a()", lambda: np.array([0.5]), np.array([0.5, 0.5])),
