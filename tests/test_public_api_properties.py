@@ -76,7 +76,7 @@ RESULT_RECORDS = {
 
 # Abstract bases: never instantiated by learners; their subclasses are driven instead.
 ABSTRACT_BASES = {
-    "course.simulation.distributions.Distribution",
+    "course.sim.distributions.Distribution",
 }
 
 # Where NaN or infinity is a documented answer, not a bug: name -> (kinds, reason).
@@ -384,7 +384,7 @@ PLAUSIBLE = {
     "requests": st.one_of(non_negative, st.integers(0, 2000)),
     # whole numbers
     **dict.fromkeys(
-        ["servers", "units", "required", "repair_crews", "replicas", "fanout",
+        ["servers", "max_servers", "units", "required", "repair_crews", "replicas", "fanout",
          "dependencies", "indent", "phases", "edges_per_node", "total_nodes"],
         small_int,
     ),
@@ -482,7 +482,8 @@ def _textbook_network():
 TYPICAL = {
     **dict.fromkeys(["arrival_rate", "throughput", "system_throughput"], st.sampled_from([0.5, 0.8, 9.0])),
     **dict.fromkeys(["service_rate", "failure_rate", "repair_rate", "rate"], st.sampled_from([1.0, 0.2])),
-    **dict.fromkeys(["servers", "k", "units", "required", "replicas", "phases"], st.sampled_from([1, 2, 10])),
+    **dict.fromkeys(["servers", "max_servers", "k", "units", "required", "replicas", "phases"],
+                    st.sampled_from([1, 2, 10])),
     **dict.fromkeys(["customers", "count"], st.sampled_from([200, 1000])),
     "warmup": st.sampled_from([0, 100]),
     "batches": st.sampled_from([2, 10]),

@@ -1,4 +1,4 @@
-"""Tests for course.simulation.distributions, .streams and .results (the building blocks)."""
+"""Tests for the distributions (course.sim.distributions) and course.simulation.results."""
 
 import numpy as np
 import pytest
@@ -18,7 +18,6 @@ from course.simulation import (
 )
 from course.simulation.fast import fcfs_start_times
 from course.simulation.results import student_t_interval
-from course.simulation.streams import SampleStream, spawn_generators
 
 DISTRIBUTIONS = [
     Exponential(rate=2.0),
@@ -76,21 +75,6 @@ def test_sampler_checks_what_the_function_returns():
     """Does a wrapped function that returns the wrong shape get a clear error?"""
     with pytest.raises(ValueError, match="must return 5 values"):
         Sampler(lambda rng, size: np.ones(3)).sample(np.random.default_rng(0), 5)
-
-
-def test_streams_are_independent_of_how_many_are_asked_for():
-    """Is child stream k the same whether 2 or 8 streams are spawned, and streams distinct?"""
-    two = [g.random(3) for g in spawn_generators(11, 2)]
-    eight = [g.random(3) for g in spawn_generators(11, 8)]
-    np.testing.assert_array_equal(two[1], eight[1])
-    assert not np.array_equal(eight[0], eight[1])
-
-
-def test_sample_stream_hands_out_a_bulk_draw_one_by_one():
-    """Does SampleStream return, one at a time, exactly the numbers of one bulk draw?"""
-    rng_a, rng_b = spawn_generators(2, 1) + spawn_generators(2, 1)
-    stream = SampleStream(lambda size: rng_a.exponential(1.0, size), block=64)
-    np.testing.assert_array_equal([stream.next() for _ in range(300)], rng_b.exponential(1.0, 300))
 
 
 def test_batch_means_equal_direct_computation():

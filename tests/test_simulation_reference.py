@@ -19,17 +19,6 @@ from course.simulation import (
     simulate_mmc_reference,
     simulate_network,
 )
-from course.simulation.reference import EventList
-
-
-def test_event_list_runs_in_time_order_and_fifo_on_ties():
-    """Does the event list run events by time, and same-time events in the order scheduled?"""
-    events, log = EventList(), []
-    for time, label in [(2.0, "c"), (1.0, "a"), (2.0, "d"), (1.5, "b")]:
-        events.schedule(time, lambda label=label: log.append((events.now, label)))
-    events.run()
-    assert log == [(1.0, "a"), (1.5, "b"), (2.0, "c"), (2.0, "d")]
-    assert events.processed == 4
 
 
 def test_records_are_tidy_and_consistent():

@@ -8,10 +8,10 @@ read tidy pandas DataFrames.
 Modules (each small, named for what it holds):
 
 =====================  =================================================================
-``engine``             the event loop (a heap of tuples), timer queues, seeded streams
 ``topology``           Service, Endpoint, Client, Dependency: what the system is
 ``simulation``         Simulation(services, clients, faults, seed).run(duration) -> Result
 ``runtime``            one run's mutable state: the request's life as small callbacks
+``timers``             TimerQueue: timeouts sharing one delay, one heap entry at a time
 ``metrics``            Result: requests / spans / calls / timeline / breaker / faults frames
 ``faults``             Crash, SlowDown, ErrorRate, DropMessages, DelayMessages, Partition
 ``breaker``            the pure transition(state, event, now), presets, CircuitBreaker
@@ -21,8 +21,16 @@ Modules (each small, named for what it holds):
 ``explorer``           exhaustive (BFS) state-space exploration with invariants
 ``scenarios``          the Ep13 chaos scenario (with / without the patterns)
 ``outcomes``           outcome codes and the failure / retry predicates
-``durations``          Exponential, Lognormal, Deterministic service times
+``fast``               the compiled fast path: same model, same seed, same records
+``fast_kernels``       the numba loop behind ``fast`` (plain Python without numba)
+``thresholds``         count and time window trip rules, false-trip tables
+``bulkhead_sizing``    pool and queue sizes from Erlang C and burst arithmetic
 =====================  =================================================================
+
+The event loop, the seeded streams and the duration distributions (``Exponential``,
+``Lognormal``, ``Deterministic``, …) are the kit's one simulation core, :mod:`course.sim`,
+shared with the queue simulator: ``course.patterns.Exponential`` *is*
+``course.simulation.Exponential``.
 
 Glossary (units):
 
@@ -91,7 +99,6 @@ from course.patterns.breaker import (
     transition,
 )
 from course.patterns.degradation import Degradation, Fallback, FallbackStep
-from course.patterns.durations import Deterministic, Exponential, Lognormal
 from course.patterns.faults import (
     Crash,
     DelayMessages,
@@ -116,6 +123,7 @@ from course.patterns.retry import (
 )
 from course.patterns.simulation import Simulation
 from course.patterns.topology import Client, Dependency, Endpoint, Service
+from course.sim.distributions import Deterministic, Exponential, Lognormal
 
 __all__ = [
     "Simulation", "Result", "Service", "Endpoint", "Client", "Dependency",

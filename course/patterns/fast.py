@@ -27,7 +27,7 @@ Not supported: retries and budgets, fallbacks, degradation, load shedding, netwo
 and network faults, several clients, deeper call graphs, crashing the front service.
 
 It is the same model, not an approximation: random numbers are drawn from the reference's
-named streams (see :mod:`.engine`) and events are ordered by the same (time, sequence)
+named streams (see :mod:`course.sim.streams`) and events are ordered by the same (time, sequence)
 rule, so both engines return the same records for the same seed
 (``tests/test_patterns_fast.py`` checks this, checks statistical agreement over
 independent seeds, and replays the breaker's decisions through the pure
@@ -64,7 +64,6 @@ import pandas as pd
 
 from course.patterns import fast_kernels as kernels
 from course.patterns.breaker import MODES
-from course.patterns.engine import stream_generator
 from course.patterns.faults import Crash, ErrorRate, SlowDown
 from course.patterns.metrics import CALL_FIELDS, JOB_FIELDS, Result
 from course.patterns.outcomes import (
@@ -77,12 +76,13 @@ from course.patterns.outcomes import (
     TIMEOUT,
 )
 from course.patterns.simulation import Simulation
+from course.sim.streams import stream_generator
 from course.validation import require_positive
 
 __all__ = ["NUMBA_AVAILABLE", "FastResult", "check_supported", "run"]
 
 NUMBA_AVAILABLE = kernels.NUMBA_AVAILABLE
-#: Draws per block, as :func:`.engine.random_stream` (so the arrays equal its draws).
+#: Draws per block, as :func:`course.sim.streams.random_stream` (so the arrays equal its draws).
 BLOCK = 1024
 _EVENT_NAMES = ("request", "success", "failure")
 _DECISIONS = (("allow", "reject"), ("record", "ignore"), ("record", "ignore"))

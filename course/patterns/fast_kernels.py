@@ -50,21 +50,7 @@ from course.patterns.outcomes import (
     SUCCESS,
     TIMEOUT,
 )
-
-try:
-    from numba import njit
-
-    NUMBA_AVAILABLE = True
-except ImportError:  # the loop below still runs, as plain Python
-    NUMBA_AVAILABLE = False
-
-    def njit(*args, **kwargs):
-        def keep_python(function):
-            function.py_func = function  # same attribute a numba dispatcher has
-            return function
-
-        return keep_python
-
+from course.sim.jit import NUMBA_AVAILABLE, njit
 
 __all__ = ["NUMBA_AVAILABLE", "simulate", "workspace", "arrival_times", "breaker_allow",
            "breaker_record"]

@@ -38,7 +38,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from course.patterns.engine import seed_entropy, stream_generator
+from course.sim.streams import seed_entropy, stream_generator
 from course.validation import (
     require_non_negative,
     require_positive,

@@ -3,7 +3,7 @@
 :class:`Run` is built by :meth:`course.patterns.Simulation.run` from the immutable
 description; everything mutable (queues, breakers, bulkheads, budgets, records) lives here,
 so every run starts fresh. Each step of a request is one small method, called directly or
-scheduled on the :class:`~.engine.EventLoop`:
+scheduled on the :class:`~course.sim.loop.EventLoop`:
 
 ``_client_arrival`` → ``_next_call`` → ``_attempt`` (breaker, timer, bulkhead) →
 ``_arrive`` (up? failing? worker, shed, queue or reject) → ``_start`` (service time) →
@@ -13,7 +13,7 @@ scheduled on the :class:`~.engine.EventLoop`:
 
 Speed comes from what is *not* done per event: no DataFrames, no sets (dicts keep
 insertion order, so runs are reproducible), no per-call timeout events (a
-:class:`~.engine.TimerQueue` per call site), random numbers drawn in blocks, records
+:class:`~.timers.TimerQueue` per call site), random numbers drawn in blocks, records
 appended as flat numbers to ``array('d')`` and turned into numpy arrays once, at the end.
 With no network delay and no network fault, messages are delivered by a direct call.
 
@@ -29,7 +29,6 @@ from array import array
 from collections import deque
 
 from course.patterns.breaker import CircuitBreaker
-from course.patterns.engine import EventLoop, TimerQueue, random_stream, stream_generator
 from course.patterns.metrics import Result
 from course.patterns.outcomes import (
     BULKHEAD_FULL,
@@ -43,6 +42,9 @@ from course.patterns.outcomes import (
     SUCCESS,
     TIMEOUT,
 )
+from course.patterns.timers import TimerQueue
+from course.sim.loop import EventLoop
+from course.sim.streams import random_stream, stream_generator
 
 __all__ = ["Run", "Job"]
 
@@ -334,7 +336,7 @@ class Run:
         if node.slow:
             work = work * node.factor + node.extra_latency
         if work > 0:
-            self.loop.schedule(work, self._local_done, job)
+            self.loop.schedule_in(work, self._local_done, job)
         else:
             self._next_call(job)
 
@@ -388,7 +390,7 @@ class Run:
                 return  # lost: the caller hears nothing and will time out
             delay += extra
         if delay > 0:
-            self.loop.schedule(delay, callback, message)
+            self.loop.schedule_in(delay, callback, message)
         else:
             callback(message)
 
@@ -488,7 +490,7 @@ class Run:
             delay = retry.backoff.delay(job.tries - 1, job.previous_sleep, next(site.link.uniform))
             job.previous_sleep = delay
             if delay > 0:
-                self.loop.schedule(delay, self._retry, job)
+                self.loop.schedule_in(delay, self._retry, job)
             else:
                 self._attempt(job)
         elif site.fallback is not None:
@@ -512,7 +514,7 @@ class Run:
         job.level = max(job.level, level)
         job.step += 1
         if latency > 0:
-            self.loop.schedule(latency, self._local_done, job)
+            self.loop.schedule_in(latency, self._local_done, job)
         else:
             self._next_call(job)
 

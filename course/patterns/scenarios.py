@@ -18,7 +18,7 @@ a cascading failure. Each pattern changes the story:
   sick service (a retry storm) unless a ``retry_budget`` caps them.
 
 Every variant sees the same arrivals and the same stream of service times (streams are named, see
-:mod:`.engine`), so differences between runs are the patterns' doing.
+:mod:`course.sim.streams`), so differences between runs are the patterns' doing.
 
 >>> bare = chaos_scenario(breaker=False, bulkhead=False, fallback=False, seed=1)
 >>> guarded = chaos_scenario(seed=1)
@@ -39,13 +39,13 @@ import pandas as pd
 
 from course.patterns.breaker import HYSTRIX, HYSTRIX_EXECUTION_TIMEOUT, BreakerConfig
 from course.patterns.degradation import Fallback, FallbackStep
-from course.patterns.durations import Exponential
 from course.patterns.faults import Crash, SlowDown
 from course.patterns.isolation import Bulkhead
 from course.patterns.metrics import Result
 from course.patterns.retry import Backoff, Retry, RetryBudget
 from course.patterns.simulation import Simulation
 from course.patterns.topology import Client, Dependency, Endpoint, Service
+from course.sim.distributions import Exponential
 from course.validation import require_non_negative, require_positive
 
 __all__ = ["ChaosRun", "chaos_scenario", "chaos_system"]

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from course.patterns.engine import seed_entropy
 from course.patterns.faults import (
     Crash,
     DelayMessages,
@@ -35,6 +34,7 @@ from course.patterns.faults import (
 from course.patterns.metrics import Result
 from course.patterns.runtime import Run
 from course.patterns.topology import Client, Service
+from course.sim.streams import seed_entropy
 from course.validation import require_non_negative, require_positive
 
 __all__ = ["Simulation"]
@@ -45,7 +45,7 @@ class Simulation:
 
     ``network_delay`` (seconds) is added to every message, request and response; 0 keeps
     calls instantaneous and the run fastest. Every source of randomness draws from its own
-    stream derived from ``seed`` and the stream's name (see :mod:`.engine`).
+    stream derived from ``seed`` and the stream's name (see :mod:`course.sim.streams`).
     """
 
     def __init__(

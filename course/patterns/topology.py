@@ -15,11 +15,11 @@ turns them into running state. A request's life:
 5. the worker answers ``success`` (``degraded`` if a fallback was used) or, if a call
    failed without fallback, ``error`` 502 (504 if the call timed out).
 
-Durations are distribution objects from :mod:`.durations` (``Exponential(rate)``,
-``Lognormal(mean, cv)``, ``Deterministic(value)``) or any object with a ``mean`` and a
-``sample(rng, size)`` method (those of :mod:`course.simulation.distributions` work), in seconds.
+Durations are distribution objects from :mod:`course.sim.distributions` (``Exponential(rate)``,
+``Lognormal(mean, cv)``, ``Deterministic(value)``, …) or any object with a ``mean`` and a
+``sample(rng, size)`` method, in seconds.
 
->>> from course.patterns.durations import Exponential
+>>> from course.patterns import Exponential
 >>> catalog = Service("catalog", workers=8, service_time=Exponential(rate=100.0))
 >>> frontend = Service("frontend", workers=20, queue_capacity=50,
 ...                    calls=[Dependency("catalog", timeout=0.5)])
@@ -44,7 +44,6 @@ from course.patterns.breaker import (
     BreakerConfig,
 )
 from course.patterns.degradation import Degradation, Fallback
-from course.patterns.durations import check_duration
 from course.patterns.isolation import Bulkhead, LatencyShedding, QueueLengthShedding
 from course.patterns.outcomes import counts_as_failure
 from course.patterns.retry import Retry
@@ -226,3 +225,20 @@ class Client:
 
     def __repr__(self):
         return f"Client({self.name!r}, rates={self.rates}, target={self.call.target!r})"
+
+
+def check_duration(name: str, value):
+    """Return ``value`` if it can serve as a duration distribution (``mean`` and ``sample``).
+
+    >>> check_duration("service_time", 0.1)
+    Traceback (most recent call last):
+    ...
+    ValueError: service_time must be a distribution with a mean and sample(rng, size), such as Exponential(rate=...), Lognormal(mean=..., cv=...) or Deterministic(value=...); got 0.1
+    """
+    if callable(getattr(value, "sample", None)) and hasattr(value, "mean"):
+        return value
+    raise ValueError(
+        f"{name} must be a distribution with a mean and sample(rng, size), such as "
+        f"Exponential(rate=...), Lognormal(mean=..., cv=...) or Deterministic(value=...); "
+        f"got {value!r}"
+    )

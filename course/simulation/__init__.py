@@ -32,7 +32,7 @@ True
 Taught in: Ep51 · 2-implementation, 3-strategy; Ep53; Ep58.
 """
 
-from course.simulation.distributions import (
+from course.sim.distributions import (
     Deterministic,
     Distribution,
     Empirical,

@@ -29,25 +29,11 @@ from __future__ import annotations
 import numpy as np
 
 from course.erlang import MAX_SERVERS
-from course.simulation.distributions import Distribution, as_distribution, exponential_with_rate
+from course.sim.distributions import Distribution, as_distribution, exponential_with_rate
+from course.sim.jit import NUMBA_AVAILABLE, njit
+from course.sim.streams import spawn_generators
 from course.simulation.results import QueueResult, QueueStatistics, require_run_length
-from course.simulation.streams import spawn_generators
 from course.validation import require_int, require_open_unit, require_positive, require_stable
-
-try:
-    from numba import njit
-
-    NUMBA_AVAILABLE = True
-except ImportError:  # the loops below still run, as plain Python
-    NUMBA_AVAILABLE = False
-
-    def njit(*args, **kwargs):
-        def keep_python(function):
-            function.py_func = function  # same attribute a numba dispatcher has
-            return function
-
-        return keep_python
-
 
 __all__ = ["NUMBA_AVAILABLE", "MAX_CUSTOMERS", "simulate_mmc", "simulate_queue",
            "fcfs_start_times", "single_server_waits", "multi_server_waits"]
@@ -134,7 +120,7 @@ def simulate_queue(
     are, in ``batches`` batches for the intervals. ``seed``: whole number or Generator.
     ``keep_waits`` keeps the per-customer waits (8 bytes each) in ``result.waits``.
 
-    >>> from course.simulation.distributions import Deterministic
+    >>> from course.sim.distributions import Deterministic
     >>> md1 = simulate_queue(0.8, Deterministic(1.0), 1, customers=200_000, seed=3)
     >>> md1.wait_ci[0] < 2.0 < md1.wait_ci[1]   # Pollaczek–Khinchine: ρS/(2(1−ρ)) = 2 s
     True

@@ -11,7 +11,7 @@ These objects only describe a model; :func:`course.simulation.reference.simulate
 runs it. ``arrival_rates()`` solves the traffic equations λ = γ + λP, the rates a Jackson
 network's nodes see (ignoring blocking and abandonment, which can only lower them).
 
->>> from course.simulation.distributions import Exponential
+>>> from course.sim.distributions import Exponential
 >>> web = Node("web", servers=1, service=Exponential(10.0), arrivals=Exponential(4.0))
 >>> db = Node("db", servers=1, service=Exponential(12.0))
 >>> network = Network([web, db], routing={"web": {"db": 0.5}, "db": {"web": 0.2}})
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from course.erlang import MAX_SERVERS
-from course.simulation.distributions import Distribution, as_distribution
+from course.sim.distributions import Distribution, as_distribution
 from course.validation import require_int, require_probability, require_stable
 
 __all__ = ["Node", "Network"]

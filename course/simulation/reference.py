@@ -1,16 +1,17 @@
 """The readable path: a discrete-event simulator small enough to read in one sitting.
 
-Like SimPy's core, the heart is a *future event list*: a heap of (time, order, action)
-entries. The loop pops the earliest entry, moves the clock to its time and runs the
-action, which may schedule further events. Nothing happens between events, so the clock
-jumps. Three actors use it:
+The heart is the kit's one event loop, :class:`course.sim.loop.EventLoop` (a heap of
+future events: pop the earliest, move the clock to its time, run its callback, which may
+schedule further events; nothing happens between events, so the clock jumps). Three
+actors use it:
 
 * a ``Source`` schedules the next external arrival at a node;
 * a ``Station`` (one per node) starts service when a server is free, queues customers
   otherwise, turns them away when full and lets them abandon when their patience ends;
 * after service, the station routes the customer to the next node or out of the network.
 
-Every random number comes from the node's own streams (see :mod:`.streams`), so for an
+Every random number comes from the node's own streams (see :mod:`course.sim.streams`:
+node k draws arrivals, services, patience and routing from streams 4k … 4k+3), so for an
 M/M/c queue this engine and the compiled fast path produce identical waits from one seed.
 
 >>> from course.simulation.fast import simulate_mmc
@@ -19,51 +20,34 @@ M/M/c queue this engine and the compiled fast path produce identical waits from 
 >>> result.mean_wait == fast.mean_wait
 True
 
-Taught in: Ep51 · 2-implementation; Ep53 · 2-implementation (networks).
+Taught in: Ep51 · 2-implementation; planned for Ep53 · 2-implementation (networks).
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
 from collections import deque
 
 import numpy as np
 
 from course.erlang import MAX_SERVERS
-from course.simulation.distributions import Exponential, exponential_with_rate  # noqa: F401 - doctests
+from course.sim.distributions import Exponential, exponential_with_rate  # noqa: F401 - doctests
+from course.sim.loop import EventLoop
+from course.sim.streams import random_stream, spawn_generators
 from course.simulation.network import Network, Node
 from course.simulation.records import NetworkResult, VisitRecords
 from course.simulation.results import QueueResult, QueueStatistics, require_run_length
-from course.simulation.streams import STREAMS_PER_NODE, SampleStream, spawn_generators
 from course.validation import require_int, require_open_unit, require_positive, require_stable
 
-__all__ = ["EventList", "simulate_network", "simulate_mmc_reference", "MAX_REFERENCE_CUSTOMERS"]
+__all__ = ["simulate_network", "simulate_mmc_reference", "MAX_REFERENCE_CUSTOMERS",
+           "STREAMS_PER_NODE"]
+
+#: Streams reserved per node: arrivals, service, patience, routing (in that order). The fast
+#: path (:mod:`.fast`) draws a single node's arrivals and services from the same two.
+STREAMS_PER_NODE = 4
 
 #: Most customers (measured + warm-up) one run of this engine simulates: about 10 s and a few
 #: hundred MB of records. Use the fast path (simulate_queue) for longer runs.
 MAX_REFERENCE_CUSTOMERS = 1_000_000
-
-
-class EventList:
-    """The simulation clock and the heap of future events."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.processed = 0
-        self._heap = []
-        self._order = itertools.count()  # breaks ties: same-time events run in scheduling order
-
-    def schedule(self, time: float, action, *arguments) -> None:
-        """Run ``action(*arguments)`` when the clock reaches ``time``."""
-        heapq.heappush(self._heap, (time, next(self._order), action, arguments))
-
-    def run(self) -> None:
-        """Process events in time order until none are left."""
-        while self._heap:
-            self.now, _, action, arguments = heapq.heappop(self._heap)
-            self.processed += 1
-            action(*arguments)
 
 
 class Visit:
@@ -81,15 +65,15 @@ class Visit:
 class Station:
     """A running node: free servers, a FCFS queue, and what happens at each event."""
 
-    def __init__(self, node: Node, events: EventList, records: VisitRecords, generators):
+    def __init__(self, node: Node, events: EventLoop, records: VisitRecords, generators):
         self.node = node
         self.events = events
         self.records = records
         _, service_rng, patience_rng, routing_rng = generators
-        self.service_times = SampleStream(lambda size: node.service.sample(service_rng, size))
+        self.service_times = random_stream(lambda size: node.service.sample(service_rng, size))
         if node.patience is not None:
-            self.patience = SampleStream(lambda size: node.patience.sample(patience_rng, size))
-        self.routing_draws = SampleStream(routing_rng.random)
+            self.patience = random_stream(lambda size: node.patience.sample(patience_rng, size))
+        self.routing_draws = random_stream(routing_rng.random)
         self.free_servers = node.servers
         self.queue = deque()
         self.next_nodes = []  # (cumulative probability, station), set once all stations exist
@@ -106,13 +90,13 @@ class Station:
             return
         self.queue.append(visit)
         if self.node.patience is not None:
-            self.events.schedule(now + self.patience.next(), self.give_up, visit)
+            self.events.schedule_in(next(self.patience), self.give_up, visit)
 
     def start_service(self, visit: Visit) -> None:
         visit.service_start = self.events.now
-        visit.service_time = self.service_times.next()
+        visit.service_time = next(self.service_times)
         self.free_servers -= 1
-        self.events.schedule(visit.service_start + visit.service_time, self.finish_service, visit)
+        self.events.schedule_in(visit.service_time, self.finish_service, visit)
 
     def finish_service(self, visit: Visit) -> None:
         now = self.events.now
@@ -133,7 +117,7 @@ class Station:
     def route(self, customer_id: int) -> None:
         if not self.next_nodes:
             return
-        draw = self.routing_draws.next()
+        draw = next(self.routing_draws)
         for cumulative, station in self.next_nodes:
             if draw < cumulative:
                 station.arrive(customer_id)
@@ -146,14 +130,13 @@ class Source:
 
     def __init__(self, station: Station, arrival_rng, counter: dict):
         self.station = station
-        self.gaps = SampleStream(lambda size: station.node.arrivals.sample(arrival_rng, size))
+        self.gaps = random_stream(lambda size: station.node.arrivals.sample(arrival_rng, size))
         self.counter = counter
 
     def schedule_next(self) -> None:
-        events = self.station.events
-        events.schedule(events.now + self.gaps.next(), self.arrive)
+        self.station.events.schedule_in(next(self.gaps), self.arrive)
 
-    def arrive(self) -> None:
+    def arrive(self, _=None) -> None:
         if self.counter["created"] == self.counter["total"]:
             return  # another source created the last customer
         customer_id = self.counter["created"]
@@ -169,19 +152,20 @@ def simulate_network(network: Network, customers: int, seed, *, warmup: int = 0)
     ``seed``: whole number or numpy Generator. Returns the tidy visit records
     (``.to_frame()``) and per-node summaries (``.node_summary()``).
 
-    >>> from course.simulation.distributions import Deterministic
+    >>> from course.sim.distributions import Deterministic
     >>> desk = Node("desk", servers=1, service=Exponential(1.0), arrivals=Exponential(0.95),
     ...             patience=Deterministic(2.0))
     >>> result = simulate_network(Network([desk]), customers=5_000, seed=1)
     >>> sorted(result.to_frame()["outcome"].unique())
     ['abandoned', 'served']
 
-    Taught in: Ep51 · 3-strategy (timeouts); Ep53 · 2-implementation (Jackson networks).
+    Taught in: Ep51 · 3-strategy (timeouts); planned for Ep53 · 2-implementation (Jackson
+    networks).
     """
     if not isinstance(network, Network):
         raise ValueError(f"network must be a Network; got {network!r}")
     customers, warmup = require_run_length(customers, warmup, 1, MAX_REFERENCE_CUSTOMERS)
-    events, records = EventList(), VisitRecords()
+    events, records = EventLoop(), VisitRecords()
     generators = spawn_generators(seed, STREAMS_PER_NODE * len(network.nodes))
     stations = []
     for index, node in enumerate(network.nodes):
@@ -199,7 +183,7 @@ def simulate_network(network: Network, customers: int, seed, *, warmup: int = 0)
     # The clock may have run past the last departure to a pending arrival another source
     # made redundant, so the run's duration is read from the records.
     duration = max(records.columns["departure_time"], default=0.0)
-    return NetworkResult(network, records, customers, warmup, seed, duration, events.processed)
+    return NetworkResult(network, records, customers, warmup, seed, duration, events.events)
 
 
 def simulate_mmc_reference(

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from course.erlang import MAX_SERVERS
-from course.simulation.distributions import Distribution, as_distribution, exponential_with_rate
+from course.sim.distributions import Distribution, as_distribution, exponential_with_rate
+from course.sim.streams import spawn_generators
 from course.simulation.fast import fcfs_start_times
-from course.simulation.streams import spawn_generators
 from course.validation import require_int, require_positive, require_stable
 
 __all__ = ["request_log", "MAX_REQUESTS"]

@@ -1,10 +1,15 @@
-"""Small distribution objects for the durations a simulation draws: gaps between arrivals,
+"""The duration distributions every simulator of the kit draws from: gaps between arrivals,
 service times and customers' patience.
+
+One set of classes for the queue simulator (:mod:`course.simulation`) and the pattern
+simulator (:mod:`course.patterns`): ``course.simulation.Exponential`` and
+``course.patterns.Exponential`` are this module's ``Exponential``. It needs only numpy, so
+the pattern simulator still imports in browser-only Python (Pyodide).
 
 Each object holds its parameters, knows its ``mean`` and ``variance`` (so a model can check
 stability and a test can compare with Pollaczek–Khinchine), and draws a whole array at
 once with ``sample(rng, size)`` from a numpy ``Generator`` it is handed — never from a
-global seed. Drawing in bulk is what makes the fast path fast; drawing the same array in
+global seed. Drawing in bulk is what makes the fast paths fast; drawing the same array in
 pieces gives the same numbers, which is what lets the readable engine and the fast path
 agree to the last bit.
 
@@ -15,7 +20,7 @@ agree to the last bit.
 >>> service.sample(rng, 3).shape
 (3,)
 
-Taught in: Ep51 · 2-implementation; Ep58 (heavy tails).
+Taught in: Ep13 · 2-implementation; Ep51 · 2-implementation; planned for Ep58 (heavy tails).
 """
 
 from __future__ import annotations
@@ -26,11 +31,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course.validation import require_array, require_int, require_non_negative, require_positive
+from course.validation import (
+    require_array,
+    require_finite_result,
+    require_int,
+    require_non_negative,
+    require_positive,
+)
 
 __all__ = [
     "Distribution", "Exponential", "Deterministic", "Lognormal", "Gamma", "Erlang",
-    "Empirical", "Sampler", "as_distribution", "MAX_SAMPLE_SIZE",
+    "Empirical", "Sampler", "as_distribution", "exponential_with_rate", "lognormal_parameters",
+    "MAX_SAMPLE_SIZE",
 ]
 
 #: Most values one ``sample`` call draws (80 MB of floats); the simulators draw in chunks far
@@ -169,7 +181,8 @@ class Lognormal(Distribution):
 
     @property
     def sigma(self) -> float:
-        return math.sqrt(math.log1p(self.cv**2))
+        """σ of the underlying normal, √ln(1 + CV²)."""
+        return lognormal_parameters(self.mean, self.cv)[1]
 
     @property
     def variance(self) -> float:
@@ -177,8 +190,8 @@ class Lognormal(Distribution):
 
     def sample(self, rng, size):
         size = _draw_size(rng, size)
-        sigma = self.sigma
-        return rng.lognormal(math.log(self.mean) - sigma**2 / 2, sigma, size)
+        mu, sigma = lognormal_parameters(self.mean, self.cv)
+        return rng.lognormal(mu, sigma, size)
 
 
 @dataclass(frozen=True)
@@ -342,3 +355,20 @@ def as_distribution(name: str, value) -> Distribution:
         f"{name} must be a distribution (Exponential, Deterministic, Lognormal, Gamma, Erlang, "
         f"Empirical) or a callable f(rng, size); got {value!r}"
     )
+
+
+def lognormal_parameters(mean: float, cv: float) -> tuple[float, float]:
+    """(μ, σ) of the log of a lognormal with the given ``mean`` (> 0) and ``cv`` (> 0).
+
+    σ = √ln(1 + CV²) and μ = ln(mean) − σ²/2; the median is e^μ, below the mean. The one
+    place the kit turns (mean, CV) into (μ, σ): :class:`Lognormal` and
+    :class:`course.performance.LognormalLatency` both call it.
+
+    >>> mu, sigma = lognormal_parameters(100, 1.0)
+    >>> round(sigma, 6), round(math.exp(mu), 4)
+    (0.832555, 70.7107)
+    """
+    mean = require_positive("mean", mean)
+    cv = require_positive("cv", cv)
+    sigma = math.sqrt(math.log1p(cv**2))
+    return require_finite_result((math.log(mean) - sigma**2 / 2, sigma), "mean", "cv")
