@@ -117,7 +117,7 @@ def isolation_level(mode: str = "auto") -> str:
     Probes by running ``bwrap`` once; ``bubblewrap`` raises if it cannot run.
     """
     if mode not in ("auto", "bubblewrap", "rlimits"):
-        raise ValueError(f"sandbox must be auto, bubblewrap or rlimits; got {mode!r}")
+        raise ValueError(f"sandbox mode must be auto, bubblewrap or rlimits; got {mode!r}")
     if mode == "rlimits":
         return RLIMITS_ONLY
     bwrap = shutil.which("bwrap")

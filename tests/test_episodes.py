@@ -9,6 +9,7 @@ key decides outside the kernel); the others with plain ``nbgrader autograde``.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -115,3 +116,24 @@ def test_untouched_student_version_earns_zero(graded_episode):
     grades = _grades(root, episode, "untouched")
     scored = {key: score for key, (score, _, manual) in grades.items() if not manual and score != 0}
     assert scored == {}
+
+
+@pytest.mark.xdist_group("nbgrader")
+def test_run_all_of_an_untouched_assessment_says_not_answered_yet(graded_episode):
+    """Does Run All of the untouched student version go through every question (no error output,
+    no NotImplementedError traceback) and say at each graded cell that it is not attempted yet?"""
+    from nbclient import NotebookClient
+
+    episode, _, release = graded_episode
+    assert load_answer_key(episode.id) is not None, "every episode's assessment is graded by an answer key"
+    nb = nbformat.read(release / "assessment.ipynb", as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(release)}},
+                   allow_errors=True).execute()
+    errors = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "code"
+              and any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+    assert errors == []
+    for cell in graded_cells(nb):
+        if not cell.manual:
+            outputs = json.dumps(next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")
+                                      == cell.grade_id).outputs)
+            assert "not attempted yet" in outputs, (cell.grade_id, outputs[:300])

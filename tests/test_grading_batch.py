@@ -46,7 +46,7 @@ def test_the_command_grades_everyone_and_says_so(graded):
     root, _, run = graded
     assert run.returncode == 0, run.stdout + run.stderr
     for student in STUDENTS:
-        assert f"  {student}: graded" in run.stdout
+        assert run.stdout.count(f"  {student}: graded") == 1, run.stdout  # one score line per student
     assert "gradebook integrity: ok" in run.stdout and "2 worker(s)" in run.stdout
     report = json.loads((root / "reports" / f"{EPISODE}.json").read_text())
     assert {o["student"] for o in report["outcomes"]} == set(STUDENTS)
@@ -105,3 +105,29 @@ def test_regrading_keeps_manual_grades_and_any_database_url_works(tmp_path):
     grades = scores(root, "alice", url)
     assert grades["tiny-geometry__q2"].score == 0 and grades["tiny-doubling__q1"].score == 2
     assert grades["tiny-geometry__essay"].manual_score == 1.0
+
+
+def test_given_submissions_are_the_only_ones_graded_unless_all(tmp_path):
+    """With --submissions, are only the students found there graded (and said so), and does --all
+    re-grade everyone already in the course root?"""
+    import subprocess
+    import sys
+
+    root = build_course(tmp_path / "root")
+    first, second = tmp_path / "first", tmp_path / "second"
+    write_submission(first, "alice", answered(root))
+    write_submission(first, "bob", answered(root))
+    write_submission(second, "carol", answered(root))
+
+    def grade(subs, *extra):
+        run = subprocess.run([sys.executable, "-m", "course.cli", "grade", EPISODE, "--root", str(root),
+                              "--submissions", str(subs), "--workers", "2", "--cell-timeout", "10", *extra],
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stdout + run.stderr
+        report = json.loads((root / "reports" / f"{EPISODE}.json").read_text())
+        return run.stdout, sorted(o["student"] for o in report["outcomes"])
+
+    assert grade(first)[1] == ["alice", "bob"]
+    out, graded = grade(second)
+    assert graded == ["carol"] and "--all" in out
+    assert grade(second, "--all")[1] == ["alice", "bob", "carol"]

@@ -56,11 +56,13 @@ def corpus(root, subs):
         # 100 MB at once or over a second: the kernel itself keeps only the first 1 MB of a cell's
         # prints, so what travels to the grader (and how long that takes) does not depend on load.
         "print_100mb": (answered(root, _answers(double=(
-            "def double(x):\n    for _ in range(100):\n        print('x' * 1_000_000)\n    return 2 * x"))),
+            "def double(x):\n    if x == 2:  # the visible test's call: 100 MB in the graded cell\n"
+            "        for _ in range(100):\n            print('x' * 1_000_000)\n    return 2 * x"))),
                         3, "event:output_cut"),
         "print_100mb_slowly": (answered(root, _answers(double=(
-            "import time\ndef double(x):\n    for _ in range(100):\n        print('x' * 1_000_000)\n"
-            "        time.sleep(0.01)\n    return 2 * x"))), 3, "event:output_cut"),
+            "import time\ndef double(x):\n    if x == 2:  # the visible test's call: 100 MB over a second\n"
+            "        for _ in range(100):\n            print('x' * 1_000_000)\n            time.sleep(0.01)\n"
+            "    return 2 * x"))), 3, "event:output_cut"),
         "read_solutions": (answered(root, _answers(area=(
             "import glob, os\nSEEN = []\n"
             f"for pattern in [{str(REPO_ROOT / 'series-*' / '**' / '*.ipynb')!r}, "
@@ -222,7 +224,9 @@ def test_flagged_points_stand_with_a_comment_for_review(graded):
         kept = gb.find_grade("tiny-doubling__q1", "assessment", EPISODE, "patch-helper")
         assert kept.score == 2 and kept.manual_score is None and not kept.needs_manual_grade
         comment = gb.find_comment("area", "assessment", EPISODE, "patch-helper").auto_comment
-        assert "math.isclose" in comment and "points stand" in comment
+        first = gb.find_comment("double", "assessment", EPISODE, "patch-helper").auto_comment
+        assert "math.isclose" in comment and "review" in comment and "withheld" not in comment
+        assert "points stand" in first
 
 
 def test_every_student_is_in_the_gradebook_with_a_seed(graded):

@@ -45,3 +45,32 @@ def test_an_unknown_isolation_mode_is_refused():
     """Is an unknown --sandbox mode a ValueError, not a silent fallback?"""
     with pytest.raises(ValueError, match="mode"):
         isolation_level("chroot")
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--root", "/nonexistent-dsu-root"], "--root /nonexistent-dsu-root: no such folder"),
+    (["--root", "not/here"], "no such folder"),
+    (["--root", "/etc/hostname"], "not a folder"),
+    (["--root", "/tmp"], "not a course root"),
+    (["--submissions", "/nonexistent-dsu-subs"], "--submissions /nonexistent-dsu-subs: no such folder"),
+    (["--workers", "0"], "workers must be >= 1"),
+    (["--cell-timeout", "-5"], "cell_timeout must lie in"),
+    (["--workers", "many"], "--workers: invalid int value"),
+    (["--all"], "--all only makes sense with --submissions"),
+])
+def test_dsu_grade_refuses_bad_input_in_one_line(args, says, tmp_path, capsys):
+    """Does `dsu grade` answer a bad path or number with one clear line and exit code 2?"""
+    from course.cli import main
+
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "nbgrader_config.py").write_text("c = get_config()\n")
+    if "--root" not in args:
+        args = ["--root", str(root), *args]
+    try:
+        code = main(["grade", "ep51", *args])
+    except SystemExit as exit_:
+        code = exit_.code
+    err = capsys.readouterr().err
+    assert code == 2 and says in err, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

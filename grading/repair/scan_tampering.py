@@ -1,12 +1,14 @@
 """Step 6: flag answers that reach for the grading machinery instead of answering.
 
-Student code runs in the same kernel as the tests, so code can in principle subvert them:
-patch a helper the tests call (``math.isclose = lambda *a, **k: True``), shadow a builtin
-they use (``abs = ...``), silence tracebacks (nbgrader #1324), rewrite IPython's hooks,
-or climb through ``__globals__``/``gc``/``ctypes`` to the kernel. Reading the answer's
-syntax tree finds those reaches before anything runs. A flagged notebook is still graded,
-but its autograded points are withheld (manual score 0, "needs manual grade") until a person
-looks and, in formgrader, gives the points back. Plain numerical code never uses these.
+Code can try to subvert in-kernel tests: patch a helper the tests call
+(``math.isclose = lambda *a, **k: True``), shadow a builtin they use (``abs = ...``), silence
+tracebacks (nbgrader #1324), rewrite IPython's hooks, or climb through
+``__globals__``/``gc``/``ctypes`` to the kernel. Reading the answer's syntax tree finds those
+reaches before anything runs. With an answer key nothing is decided in the kernel, so this is
+only a flag for a person: the points stand and a comment asks for review
+(:mod:`grading.merge`). Without a key (in-notebook tests) the autograded points are withheld
+(manual score 0, "needs manual grade") until a person gives them back in formgrader. Plain
+numerical code never uses these.
 """
 
 from __future__ import annotations
@@ -173,5 +175,5 @@ def scan_tampering(work: Repair) -> None:
         for line, what in reaches:
             where = f"line {line}: " if line else ""
             work.note("flagged", "tampering",
-                      f"answer '{ref.grade_id}' {where}{what}; autograded points withheld until reviewed",
+                      f"answer '{ref.grade_id}' {where}{what}; flagged for a person to review",
                       ref.grade_id)
