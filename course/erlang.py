@@ -7,8 +7,16 @@ by the stable recursion B(k) = A·B(k−1) / (k + A·B(k−1)), never by A^c/c!,
 thousands of servers stay exact. Scalars give floats; arrays (broadcast) give arrays, in
 one vectorised sweep (a 100 × 60 grid takes about a millisecond).
 
+The recursion is written once, in :func:`erlang_b_step`. Every Erlang number of the kit
+comes from it: ``erlang_b``/``erlang_c`` here, the tables ``erlang_b_table`` and
+``erlang_c_table`` (every c = 0..N at one load in one pass: staffing curves, pool sizing),
+the sizing searches of :mod:`course.queueing` and the Jackson networks of
+:mod:`course.queueing_networks`.
+
 >>> round(erlang_b(10, 9.0), 6), round(erlang_c(10, 9.0), 6)
 (0.167963, 0.668732)
+>>> erlang_c_table(12, 9.0)[10] == erlang_c(10, 9.0)
+True
 
 Taught in: Ep51 · 1-foundations.
 """
@@ -21,12 +29,13 @@ import numpy as np
 
 from course.validation import array_ndim, require_int, require_non_negative, require_stable
 
-__all__ = ["erlang_b", "erlang_c", "STABILITY", "MAX_SERVERS"]
+# erlang_b_step is left out on purpose: the unchecked inner step, for this kit's own loops.
+__all__ = ["erlang_b", "erlang_c", "erlang_b_table", "erlang_c_table", "STABILITY", "MAX_SERVERS"]
 
 #: How the queueing models name the quantity that must stay below 1.
 STABILITY = "utilization = arrival_rate / (servers × service_rate)"
 
-#: The recursion costs one step per server; a million (≈ 0.2 s) is far beyond any
+#: The recursion costs one step per server; a million (≈ 0.4 s) is far beyond any
 #: staffing question of the course, and the cap keeps a typo from hanging a notebook.
 MAX_SERVERS = 1_000_000
 
@@ -63,11 +72,7 @@ def erlang_b(servers, offered_load):
     """
     if array_ndim("servers", servers) == 0 and array_ndim("offered_load", offered_load) == 0:
         count = require_int("servers", servers, minimum=0, maximum=MAX_SERVERS)
-        load = require_non_negative("offered_load", offered_load)
-        blocking = 1.0
-        for k in range(1, count + 1):
-            blocking = load * blocking / (k + load * blocking)
-        return blocking
+        return float(erlang_b_table(count, offered_load)[count])
     counts, loads = _erlang_arrays(servers, offered_load)
     return _erlang_b_grid(counts, loads)
 
@@ -97,6 +102,65 @@ def erlang_c(servers, offered_load):
     return blocking / (1.0 - rho * (1.0 - blocking))
 
 
+def erlang_b_step(servers: int, offered_load, previous):
+    """B(c, A) from ``previous`` = B(c − 1, A): one step of B(c) = A·B(c−1) / (c + A·B(c−1)).
+
+    The kit's one Erlang B recursion. ``servers`` c >= 1, ``offered_load`` A in Erlangs;
+    ``offered_load`` and ``previous`` may be floats or arrays. No checks: callers check
+    their arguments once, then step (this is the inner loop).
+
+    >>> blocking = 1.0                      # B(0, A) = 1: no line, every call lost
+    >>> for c in range(1, 11):
+    ...     blocking = erlang_b_step(c, 9.0, blocking)
+    >>> blocking == erlang_b(10, 9.0)
+    True
+    """
+    carried = offered_load * previous
+    return carried / (servers + carried)
+
+
+def erlang_b_table(max_servers: int, offered_load: float) -> np.ndarray:
+    """Erlang B for every c = 0, 1, …, ``max_servers`` at one ``offered_load`` A (Erlangs).
+
+    Entry c is B(c, A), the recursion's value after c steps, so one pass (O(N)) answers a
+    whole staffing curve. ``max_servers`` lies in [0, MAX_SERVERS].
+
+    >>> erlang_b_table(3, 2.0).round(4).tolist()
+    [1.0, 0.6667, 0.4, 0.2105]
+
+    Taught in: Ep51 · 1-foundations.
+    """
+    count = require_int("max_servers", max_servers, minimum=0, maximum=MAX_SERVERS)
+    load = require_non_negative("offered_load", offered_load)
+    blocking = [1.0] * (count + 1)
+    for k in range(1, count + 1):
+        blocking[k] = erlang_b_step(k, load, blocking[k - 1])
+    return np.array(blocking)
+
+
+def erlang_c_table(max_servers: int, offered_load: float) -> np.ndarray:
+    """Erlang C for every c = 0, 1, …, ``max_servers`` at one ``offered_load`` A (Erlangs).
+
+    Entry c is P(wait) in M/M/c, C = B / (1 − ρ(1 − B)) with ρ = A/c, from one pass of the
+    Erlang B recursion. Where c ≤ A (including c = 0) the servers cannot keep up and every
+    arrival eventually waits: the entry is 1.0. Pick pool sizes by indexing:
+    ``erlang_c_table(int(pools.max()), A)[pools]``.
+
+    >>> erlang_c_table(4, 2.0).round(4).tolist()
+    [1.0, 1.0, 1.0, 0.4444, 0.1739]
+
+    Taught in: Ep51 · 1-foundations.
+    """
+    blocking = erlang_b_table(max_servers, offered_load)
+    load = float(offered_load)
+    servers = np.arange(blocking.size)
+    stable = servers > load
+    rho = load / servers[stable]
+    waiting = np.ones(blocking.size)
+    waiting[stable] = blocking[stable] / (1.0 - rho * (1.0 - blocking[stable]))
+    return waiting
+
+
 def _erlang_arrays(servers, offered_load, minimum=0):
     try:
         counts = np.asarray(servers, dtype=float)
@@ -123,6 +187,5 @@ def _erlang_b_grid(counts: np.ndarray, loads: np.ndarray) -> np.ndarray:
     """Erlang B over arrays: one recursion sweep, each cell frozen once k reaches its c."""
     blocking = np.ones(np.broadcast(counts, loads).shape)
     for k in range(1, int(counts.max(initial=0)) + 1):
-        step = loads * blocking / (k + loads * blocking)
-        blocking = np.where(k <= counts, step, blocking)
+        blocking = np.where(k <= counts, erlang_b_step(k, loads, blocking), blocking)
     return blocking

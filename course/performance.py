@@ -31,6 +31,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from course.littles_law import ceil_count
+from course.sim.distributions import lognormal_parameters
 from course.validation import (
     array_ndim,
     require_array,
@@ -356,23 +357,6 @@ def fanout_slow_probability(slow_probability: float, fanout: int) -> float:
     p = require_probability("slow_probability", slow_probability)
     fanout = require_int("fanout", fanout, minimum=1)
     return -math.expm1(fanout * math.log1p(-p)) if p < 1 else 1.0
-
-
-def lognormal_parameters(mean: float, cv: float) -> tuple[float, float]:
-    """(μ, σ) of the log of a lognormal with the given ``mean`` (> 0) and ``cv`` (> 0).
-
-    σ = √ln(1 + CV²) and μ = ln(mean) − σ²/2; the median is e^μ, below the mean.
-
-    >>> mu, sigma = lognormal_parameters(100, 1.0)
-    >>> round(sigma, 6), round(math.exp(mu), 4)
-    (0.832555, 70.7107)
-
-    Taught in: Ep53 · 2-implementation.
-    """
-    mean = require_positive("mean", mean)
-    cv = require_positive("cv", cv)
-    sigma = math.sqrt(math.log1p(cv * cv))
-    return require_finite_result((math.log(mean) - sigma * sigma / 2, sigma), "mean", "cv")
 
 
 class LognormalLatency:

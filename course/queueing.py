@@ -49,6 +49,7 @@ from course.erlang import (
     MAX_SERVERS,
     STABILITY,
     erlang_b,
+    erlang_b_step,
     erlang_c,
     require_finite_quantities,
 )
@@ -383,7 +384,7 @@ def _erlang_c_by_servers(offered_load: float):
         rho = offered_load / servers
         yield servers, blocking / (1.0 - rho * (1.0 - blocking))
         servers += 1
-        blocking = offered_load * blocking / (servers + offered_load * blocking)
+        blocking = erlang_b_step(servers, offered_load, blocking)
 
 
 def _smallest_servers(arrival_rate, service_rate, meets_target) -> int:

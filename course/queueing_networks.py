@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from course.erlang import erlang_c
 from course.validation import (
     require_array,
     require_finite_result,
@@ -38,11 +39,6 @@ from course.validation import (
     require_same_length,
     require_stable,
 )
-
-try:  # Ep51's module owns Erlang C; keep working if a trimmed kit ships without it.
-    from course.queueing import erlang_c as _shared_erlang_c
-except ImportError:  # pragma: no cover - exercised only when course.queueing is absent
-    _shared_erlang_c = None
 
 #: MVA steps through every population 1..N: a hundred thousand users take about a second,
 #: and the cap stops a typo (10⁹ users) from hanging a notebook or exhausting memory.
@@ -275,22 +271,6 @@ def mva(demands, think_time: float, population: int, delay_demands=()) -> MVASol
 # ---------------------------------------------------------------- open Jackson networks
 
 
-def _erlang_c_by_recursion(offered_load: float, servers: int) -> float:
-    """Probability of waiting in M/M/c, by the stable Erlang B recursion (no A^c/c!)."""
-    blocking = 1.0
-    for k in range(1, servers + 1):
-        blocking = offered_load * blocking / (k + offered_load * blocking)
-    rho = offered_load / servers
-    return blocking / (1.0 - rho * (1.0 - blocking))
-
-
-def _erlang_c(offered_load: float, servers: int) -> float:
-    """Erlang C from course.queueing (one implementation taught in Ep51), else the local one."""
-    if _shared_erlang_c is None:
-        return _erlang_c_by_recursion(offered_load, servers)
-    return float(_shared_erlang_c(servers, offered_load))
-
-
 class JacksonNetwork:
     """An open Jackson network: Poisson arrivals, exponential service, random routing.
 
@@ -356,7 +336,7 @@ class JacksonNetwork:
             )
         self.probability_of_waiting = np.array(
             [
-                _erlang_c(lam / mu, int(c)) if lam > 0 else 0.0
+                erlang_c(int(c), lam / mu) if lam > 0 else 0.0
                 for lam, mu, c in zip(self.arrival_rates, self.service_rates, self.servers)
             ]
         )

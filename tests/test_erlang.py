@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import math
 from fractions import Fraction
 
@@ -13,7 +12,7 @@ from hypothesis import strategies as st
 from scipy.stats import poisson
 
 import course.erlang
-from course.erlang import erlang_b, erlang_c
+from course.erlang import erlang_b, erlang_b_table, erlang_c, erlang_c_table
 
 
 def exact_erlang_b(servers: int, offered_load: Fraction) -> Fraction:
@@ -36,11 +35,6 @@ def ctmc_wait_probability(arrival_rate, service_rate, servers, states):
     rhs[-1] = 1.0
     pi = np.linalg.solve(system, rhs)
     return pi[servers:].sum()
-
-
-def test_doctests_pass():
-    """Do the examples in the module's docstrings run as written?"""
-    assert doctest.testmod(course.erlang).failed == 0
 
 
 @pytest.mark.parametrize(
@@ -139,9 +133,33 @@ def test_zero_load_never_blocks_or_waits():
         (lambda: erlang_b([2, 3], [1.0, -2.0]), "offered_load"),
         (lambda: erlang_b(["a"], 1.0), "servers"),
         (lambda: erlang_b(course.erlang.MAX_SERVERS + 1, 1.0), "servers"),  # would hang
+        (lambda: erlang_b_table(-1, 1.0), "max_servers"),
+        (lambda: erlang_b_table(3, -1.0), "offered_load"),
+        (lambda: erlang_c_table(3, math.inf), "offered_load"),
     ],
 )
 def test_bad_input_names_the_parameter(call, fragment):
     """Does bad input raise a ValueError saying what is wrong?"""
     with pytest.raises(ValueError, match=fragment):
         call()
+
+
+@pytest.mark.parametrize("load", [0.0, 0.5, 9.0, 37.25, 180.0])
+def test_tables_hold_the_scalar_values_for_every_server_count(load):
+    """Is entry c of erlang_b_table / erlang_c_table exactly erlang_b(c) / erlang_c(c)?"""
+    blocking, waiting = erlang_b_table(200, load), erlang_c_table(200, load)
+    assert blocking.shape == waiting.shape == (201,)
+    for servers in range(201):
+        assert blocking[servers] == erlang_b(servers, load)
+        if servers > load:
+            assert waiting[servers] == erlang_c(servers, load)
+        else:  # no steady state: every arrival eventually waits
+            assert waiting[servers] == 1.0
+
+
+def test_tables_match_exact_arithmetic():
+    """Does the Erlang B table agree with the exact factorial formula at every c?"""
+    table = erlang_b_table(25, 7.5)
+    for servers in range(26):
+        assert table[servers] == pytest.approx(float(exact_erlang_b(servers, Fraction(15, 2))),
+                                               rel=1e-12)

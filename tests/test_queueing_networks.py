@@ -283,12 +283,6 @@ def test_mmc_node_with_hundreds_of_servers_is_exact():
     assert net.response_times[0] == pytest.approx(expected / (c - a) + 1.0, rel=1e-10)
 
 
-@pytest.mark.parametrize("servers, expected", [(2, 0.711), (4, 0.596), (8, 0.458), (16, 0.305)])
-def test_local_erlang_c_fallback_matches_published_values(servers, expected):
-    """Is the fallback Erlang C (used if course.queueing is absent) right too?"""
-    assert round(queueing_networks._erlang_c_by_recursion(0.8 * servers, servers), 3) == expected
-
-
 def test_mm1_node_is_the_c_equals_1_case():
     """Is a one-server node's P(wait) = ρ and W = 1/(μ − λ)?"""
     net = jackson([3.0], [[0]], [4.0], servers=1)
