@@ -297,3 +297,22 @@ class Lab:
         path = self.artifacts / f"{name}.png"
         self.page.screenshot(path=str(path))
         return path
+
+
+def plain_plotly(value):
+    """Plotly JSON with its base64 arrays (``{"dtype", "bdata", "shape"}``, as ``to_plotly_json``
+    writes numpy arrays) turned into plain nested lists, comparable with what a page holds."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(value, dict):
+        if set(value) >= {"dtype", "bdata"}:
+            array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+            if value.get("shape"):
+                array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
+            return array.tolist()
+        return {key: plain_plotly(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_plotly(item) for item in value]
+    return value

@@ -24,9 +24,9 @@ from course.widgets.registry import discover
 #: widget class -> (a good setting that differs from the default, a bad setting, words of its message)
 CASES = {
     LittlesLawSolver: ({"solve_for": "L", "arrival_rate": 3000.0, "W": 0.03},
-                       {"solve_for": "W", "L": 5.0, "arrival_rate": 0.0}, "arrival_rate must be > 0"),
+                       {"solve_for": "W", "L": 5.0, "arrival_rate": 0.0}, "λ (per s) must be > 0"),
     QueueExplorer: ({"utilization": 0.95}, {"utilization": 1.0}, "stable queue"),
-    ErlangStaffing: ({"arrival_rate": 120.0}, {"target_level": 1.0}, "target_level"),
+    ErlangStaffing: ({"arrival_rate": 120.0}, {"target_level": 1.0}, "target service level must lie"),
     WaitSurface: ({"service_time_ms": 200.0}, {"max_utilization": 1.0}, "stable queue"),
     CapacityCostCurve: ({"arrival_rate": 1500.0, "servers": 90}, {"servers": 40}, "stable queue"),
     DecisionWeights: ({"cost_per_hour": 5.0, "headroom_pct": 0.0},

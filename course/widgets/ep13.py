@@ -28,7 +28,7 @@ from plotly.subplots import make_subplots
 
 from course.patterns.breaker import HYSTRIX
 from course.patterns.bulkhead_sizing import BulkheadSizing
-from course.patterns.scenarios import chaos_scenario
+from course.patterns.scenarios import SHOPPER_SHARE, chaos_scenario
 from course.patterns.thresholds import false_trip_table, smallest_trip_failures
 from course.resilience_costs import ResilienceInvestment
 from course.widgets.base import CourseWidget
@@ -40,6 +40,8 @@ STRATEGY = "series-1/ep13-resilience/3-strategy"
 _STYLE = {"description_width": "initial"}
 #: False-trip rates below this are drawn at this floor (a log axis cannot show 0).
 TRIP_FLOOR = 1e-12
+#: Slider readout for dollars (d3-format): "$50,119", not "5.01e+4".
+MONEY_FORMAT = "$,.0f"
 
 
 def _table(rows: list[tuple[str, str]]) -> str:
@@ -102,7 +104,11 @@ class FalseTripExplorer(CourseWidget):
                                  line=dict(dash="dash", color="black")), 1, 1)
         fig.add_trace(go.Scatter(x=[1, 1], y=[0.0, 1.0], mode="lines", showlegend=False,
                                  line=dict(dash="dash", color="black")), 1, 2)
-        fig.update_yaxes(type="log", title_text="trips per day", row=1, col=1)
+        fig.add_trace(go.Scatter(x=[1, 2], y=[1.0, 1.0], mode="lines", name="false trips allowed",
+                                 line=dict(dash="dot", color="#d62728")), 1, 1)
+        # Powers of ten, not SI prefixes: "1p trips/day" reads as a unit, 10⁻¹² does not.
+        fig.update_yaxes(type="log", exponentformat="power", title_text="false trips per day",
+                         row=1, col=1)
         fig.update_yaxes(range=[0, 1.02], title_text="probability", row=1, col=2)
         fig.update_xaxes(title_text="failures k that trip the window")
         fig.update_layout(height=380, margin=dict(l=60, r=20, t=50, b=50),
@@ -114,8 +120,17 @@ class FalseTripExplorer(CourseWidget):
                max_trips_per_month):
         error_rate, outage = error_rate_pct / 100, outage_error_rate_pct / 100
         self.table = false_trip_table(window_size, error_rate, requests_per_second, outage)
-        self.chosen = smallest_trip_failures(window_size, error_rate, requests_per_second,
-                                             max_trips_per_month / 30)
+        allowed = max_trips_per_month / 30          # the model's limit is per day
+        try:
+            self.chosen = smallest_trip_failures(window_size, error_rate, requests_per_second, allowed)
+        except ValueError:
+            fewest = 30 * float(self.table.false_trips_per_day.iloc[-1])
+            raise ValueError(
+                f"false trips allowed / month = {max_trips_per_month:g} cannot be met: with a window "
+                f"of {window_size} calls at a normal error rate of {error_rate_pct:g} %, even k = "
+                f"{window_size} of {window_size} trips {fewest:.3g} times a month — use a longer "
+                "window or allow more false trips"
+            ) from None
         row = self.table.iloc[self.chosen - 1]
         trips = np.maximum(self.table.false_trips_per_day.to_numpy(), TRIP_FLOOR)
         top = float(max(trips.max(), 1.0))
@@ -127,6 +142,8 @@ class FalseTripExplorer(CourseWidget):
             self.fig.data[2].x = [self.chosen, self.chosen]
             self.fig.data[2].y = [TRIP_FLOOR, top]
             self.fig.data[3].x = [self.chosen, self.chosen]
+            self.fig.data[4].x = [1, window_size]
+            self.fig.data[4].y = [allowed, allowed]
         self.answer.value = _table([
             ("smallest safe k (trips when ≥ k of n calls fail)", f"{self.chosen} of {window_size}"),
             ("as a failure-rate threshold", f"{self.chosen / window_size:.0%}"),
@@ -222,7 +239,11 @@ class BulkheadSizer(CourseWidget):
             ("utilisation at peak", f"{plan.utilization:.1%}"),
             ("P(a call waits), Erlang C", f"{wait:.3f}"),
             ("pool throughput (requests/s)", f"{plan.throughput:.4g}"),
-            ("queue slots for the burst", f"{slots}"),
+            # Both bounds, so that moving either the burst or the longest wait shows its effect.
+            ("queue the burst builds, (burst − throughput) × length",
+             f"{max(0.0, (burst_rate - plan.throughput) * burst_seconds):.4g}"),
+            ("queue the longest wait allows, throughput × wait", f"{plan.throughput * max_wait:.4g}"),
+            ("queue slots for the burst (the smaller, rounded up)", f"{slots}"),
             ("wait of the last queued call (s)", f"{plan.queue_wait(slots):.2f}"),
         ])
 
@@ -258,8 +279,11 @@ class ChaosDashboard(CourseWidget):
                                                           max=1.0, step=0.05,
                                                           description="trip at error rate ≥",
                                                           style=_STYLE),
-            "minimum_calls": widgets.IntSlider(value=HYSTRIX.minimum_calls, min=5, max=100, step=5,
-                                               description="minimum calls", style=_STYLE),
+            # Up to past the ~700 calls a 10 s window holds at 70 product requests/s: near and
+            # above that the breaker trips late (in the crash, not the slowdown) or never.
+            "minimum_calls": widgets.IntSlider(value=HYSTRIX.minimum_calls, min=10, max=1500, step=10,
+                                               description="breaker needs ≥ calls in its 10 s window",
+                                               style=_STYLE),
             "open_duration": widgets.FloatSlider(value=HYSTRIX.open_duration, min=1.0, max=20.0,
                                                  step=1.0, description="open for (s)", style=_STYLE),
             "breaker": widgets.Checkbox(value=True, description="circuit breaker"),
@@ -303,10 +327,13 @@ class ChaosDashboard(CourseWidget):
                           legend=dict(orientation="h", y=-0.12))
         self.fig = go.FigureWidget(fig)
         self._key = None
-        return [self.play, self.fig]
+        self.answer = widgets.HTML()
+        return [self.play, self.answer, self.fig]
 
     def update(self, failure_rate_threshold, minimum_calls, open_duration, breaker, bulkhead,
                fallback, retries, until):
+        for name in ("failure_rate_threshold", "minimum_calls", "open_duration"):
+            self.inputs[name].disabled = not breaker      # they set the breaker, which is off
         key = (failure_rate_threshold, minimum_calls, open_duration, breaker, bulkhead, fallback, retries)
         if key != self._key:
             config = HYSTRIX.with_changes(failure_rate_threshold=failure_rate_threshold,
@@ -330,6 +357,22 @@ class ChaosDashboard(CourseWidget):
             for trace, (x, y) in zip(self.fig.data, series):
                 trace.x = x.to_numpy(dtype=float)
                 trace.y = y.to_numpy(dtype=float)
+        self.answer.value = _table(_dashboard_summary(run, breaker, minimum_calls))
+
+
+def _dashboard_summary(run, breaker: bool, minimum_calls: int) -> list[tuple[str, str]]:
+    """The breaker's story in words: when it first opened, and what its volume rule asks for."""
+    if not breaker:
+        return [("circuit breaker", "off")]
+    opened = run.breaker[run.breaker.open_fraction > 0]
+    product_rate = SHOPPER_SHARE * DASHBOARD_SCENARIO["arrival_rate"]
+    first = "never in these 40 s" if opened.empty else f"at {opened.time.iloc[0]:g} s"
+    return [
+        ("breaker first opens", first),
+        ("it may trip once its 10 s window holds", f"≥ {minimum_calls} calls = "
+                                                   f"{minimum_calls / product_rate:.3g} s of product "
+                                                   f"page traffic ({product_rate:g} requests/s)"),
+    ]
 
 
 # --------------------------------------------------------------------------- money
@@ -355,6 +398,7 @@ class ResilienceCostCalculator(CourseWidget):
     def controls(self):
         return {
             "revenue_per_hour": widgets.FloatLogSlider(value=50_000.0, base=10, min=3, max=6, step=0.05,
+                                                       readout_format=MONEY_FORMAT,
                                                        description="revenue per hour ($)", style=_STYLE),
             "incidents_per_year": widgets.FloatSlider(value=6.0, min=0.0, max=50.0, step=0.5,
                                                       description="dependency incidents / year",
@@ -368,10 +412,12 @@ class ResilienceCostCalculator(CourseWidget):
                                                       description="revenue lost, degraded (%)",
                                                       style=_STYLE),
             "build_cost": widgets.FloatLogSlider(value=120_000.0, base=10, min=4, max=7, step=0.05,
+                                                 readout_format=MONEY_FORMAT,
                                                  description="build cost ($, over 3 years)",
                                                  style=_STYLE),
             "run_cost_per_year": widgets.FloatSlider(value=20_000.0, min=0.0, max=500_000.0,
-                                                     step=5_000.0, description="running cost / year ($)",
+                                                     step=5_000.0, readout_format=MONEY_FORMAT,
+                                                     description="running cost / year ($)",
                                                      style=_STYLE),
         }
 
@@ -393,6 +439,12 @@ class ResilienceCostCalculator(CourseWidget):
 
     def update(self, revenue_per_hour, incidents_per_year, hours_per_incident, loss_unprotected_pct,
                loss_protected_pct, build_cost, run_cost_per_year):
+        if loss_protected_pct > loss_unprotected_pct:   # the model would name its 0–1 shares
+            raise ValueError(
+                f"revenue lost, degraded ({loss_protected_pct:g} %) must not exceed revenue lost, "
+                f"no patterns ({loss_unprotected_pct:g} %): patterns that lose more than none are "
+                "not a resilience plan"
+            )
         self.plan = ResilienceInvestment(
             revenue_per_hour=revenue_per_hour, incidents_per_year=incidents_per_year,
             hours_per_incident=hours_per_incident, loss_share_unprotected=loss_unprotected_pct / 100,

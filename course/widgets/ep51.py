@@ -36,6 +36,17 @@ from course.widgets.registry import register
 FOUNDATIONS = "series-3/ep51-mathematics-of-scale/1-foundations"
 PERCENTILES = (0.50, 0.95, 0.99)
 _STYLE = {"description_width": "initial"}
+#: Slider readouts in dollars (d3-format): "$0.50", "$0.0002", not "0.50" or "2.00e-4".
+DOLLARS = "$,.2f"
+DOLLARS_FINE = "$,.4f"
+
+
+def _unstable(setting: str, utilization: float) -> ValueError:
+    """The message for ρ ≥ 1, naming the learner's own control."""
+    return ValueError(
+        f"{setting} gives ρ (utilisation) = {utilization:.3g}, but ρ must be < 1 for a stable queue: "
+        "work arrives at least as fast as it is served and the queue grows without bound"
+    )
 
 
 def _figure(title: str, x_title: str, y_title: str, traces, height: int = 360) -> go.FigureWidget:
@@ -207,6 +218,11 @@ class QueueExplorer(CourseWidget):
             raise ValueError(f"service_time_ms must be > 0; got {service_time_ms:g}")
         service_rate = 1000.0 / service_time_ms        # per second
         self.inputs["servers"].disabled = model != "M/M/c"
+        if utilization >= 1:
+            raise ValueError(
+                f"ρ (utilisation) = {utilization:g}: ρ must be < 1 for a stable queue — work arrives "
+                "as fast as it is served and the queue grows without bound; move ρ below 1"
+            )
         queue = _queue(model, utilization, service_rate, servers)
         w_curve, p95_curve = self._curve(model, servers, service_rate)
         self.quantities = {"W": 1000 * queue.w, "Wq": 1000 * queue.wq, "L": queue.l, "Lq": queue.lq}
@@ -362,6 +378,8 @@ class WaitSurface(CourseWidget):
     def update(self, service_time_ms, max_servers, max_utilization):
         if not service_time_ms > 0:
             raise ValueError(f"service_time_ms must be > 0; got {service_time_ms:g}")
+        if max_utilization >= 1:
+            raise _unstable(f"ρ up to = {max_utilization:g}", max_utilization)
         utilizations = np.linspace(0.05, max_utilization, _SURFACE_POINTS)
         servers = np.arange(1, max_servers + 1)
         wq = 1000.0 * wait_surface(utilizations, servers, service_rate=1000.0 / service_time_ms)
@@ -410,11 +428,12 @@ class CapacityCostCurve(CourseWidget):
             "target_time_ms": widgets.FloatSlider(value=200.0, min=20.0, max=1000.0, step=10.0,
                                                   description="SLA target (ms)", style=_STYLE),
             "server_cost_per_hour": widgets.FloatSlider(value=0.5, min=0.05, max=5.0, step=0.05,
-                                                        description="$ per server-hour", style=_STYLE),
+                                                        readout_format=DOLLARS,
+                                                        description="cost per server-hour ($)", style=_STYLE),
             "penalty_per_late_request": widgets.FloatSlider(
-                value=0.0002, min=0.0, max=0.01, step=0.0001, readout_format=".4f",
-                description="$ per late request", style=_STYLE),
-            "servers": widgets.IntSlider(value=55, min=1, max=200, description="inspect c",
+                value=0.0002, min=0.0, max=0.01, step=0.0001, readout_format=DOLLARS_FINE,
+                description="penalty per late request ($)", style=_STYLE),
+            "servers": widgets.IntSlider(value=55, min=1, max=200, description="inspect a pool of c servers",
                                          style=_STYLE),
         }
 
@@ -436,6 +455,10 @@ class CapacityCostCurve(CourseWidget):
                penalty_per_late_request, servers):
         plan = CapacityCosts(arrival_rate, 1000.0 / service_time_ms, target_time_ms / 1000.0,
                              server_cost_per_hour, penalty_per_late_request)
+        capacity = servers * 1000.0 / service_time_ms
+        if arrival_rate >= capacity:
+            raise _unstable(f"λ = {arrival_rate:,.0f} req/s on {servers} servers of {service_time_ms:g} ms "
+                            f"(at most {capacity:,.0f} req/s)", arrival_rate / capacity)
         inspected = plan.hourly_cost(servers)
         table = plan.table()
         best = table.loc[table["total_cost"].idxmin()]
@@ -459,6 +482,14 @@ class CapacityCostCurve(CourseWidget):
 
 
 DEFAULT_WEIGHTS = {"cost_per_hour": 2.0, "p95_ms": 1.0, "headroom_pct": 2.0, "operational_risk": 1.0}
+#: The criteria of :func:`default_capacity_plans` in words, with their units.
+CRITERIA_WORDS = {"cost_per_hour": "cost ($ per hour)", "p95_ms": "95th percentile latency (ms)",
+                  "headroom_pct": "headroom (%)", "operational_risk": "operational risk (1–5)"}
+
+
+def criterion_words(name: str) -> str:
+    """A criterion's name as a learner reads it: ``criterion_words("p95_ms")`` → '95th percentile latency (ms)'."""
+    return CRITERIA_WORDS.get(name, str(name).replace("_", " "))
 
 
 def default_capacity_plans() -> tuple:
@@ -506,7 +537,7 @@ class DecisionWeights(CourseWidget):
 
     def controls(self):
         return {name: widgets.FloatSlider(value=float(self.start_weights.get(name, 1.0)), min=0.0,
-                                          max=5.0, step=0.5, description=f"weight: {name}",
+                                          max=5.0, step=0.5, description=f"weight of {criterion_words(name)}",
                                           style=_STYLE)
                 for name in self.criteria.columns}
 

@@ -35,6 +35,9 @@ from course.widgets.registry import register
 IMPLEMENTATION = "series-3/ep51-mathematics-of-scale/2-implementation"
 #: Registered data sets with a (load, throughput) pair of columns.
 USL_DATASETS = {"specsdm91": ("load_users", "throughput_scripts_per_hour")}
+#: Axis titles with the units of each data set; an uploaded CSV keeps the units of its columns.
+USL_AXES = {"specsdm91": ("load N (users)", "throughput X (scripts per hour)")}
+UPLOADED_AXES = ("load N (in your data's units)", "throughput X (in your data's units)")
 METHODS = {"non-linear least squares, γ free": "nonlinear",
            "deviation from linearity, γ = X(1)": "deviation"}
 _STYLE = {"description_width": "initial"}
@@ -129,7 +132,7 @@ class USLExplorer(CourseWidget):
                        name="what-if peak"),
         ])
         self.fig.update_layout(title="Throughput against load, with the fitted USL", height=420,
-                               xaxis_title="load N", yaxis_title="throughput X",
+                               xaxis_title=USL_AXES["specsdm91"][0], yaxis_title=USL_AXES["specsdm91"][1],
                                margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.25))
         return [self.answer, self.fig]
 
@@ -162,6 +165,7 @@ class USLExplorer(CourseWidget):
         grid = np.linspace(1.0, 1.5 * float(frame["load"].max()), _GRID_POINTS)
         centre = fit.predict(grid)
         band = fit.confidence_band(grid, level)
+        self.inputs["alpha"].disabled = self.inputs["beta"].disabled = not what_if
         what = USLModel(alpha, beta, fit.gamma) if what_if else None
         peak = _peak(fit, grid[-1])
         what_peak = _peak(what, grid[-1]) if what else ([], [])
@@ -170,6 +174,8 @@ class USLExplorer(CourseWidget):
         fit_key = (name, id(frame), method, leave_out, level)
         with self.fig.batch_update():
             if fit_key != self._drawn_fit:
+                x_title, y_title = USL_AXES.get(name, UPLOADED_AXES)
+                self.fig.layout.xaxis.title.text, self.fig.layout.yaxis.title.text = x_title, y_title
                 self.fig.data[0].x, self.fig.data[0].y = fit.n, fit.x
                 self.fig.data[1].x = left_out["load"].to_numpy()
                 self.fig.data[1].y = left_out["throughput"].to_numpy()
