@@ -139,3 +139,64 @@ def test_widgets_build_their_user_interface(factory):
     """Does each widget assemble a UI box holding its figure?"""
     widget = factory()
     assert widget.fig in widget.ui.children
+
+
+# --------------------------------------------------------------------------- what the learner reads
+
+
+def test_false_trip_limit_is_drawn_and_moves_with_its_slider():
+    """Is the monthly limit a line at limit/30 trips per day, moving when the slider moves?"""
+    widget = FalseTripExplorer()
+    widget.set(window_size=20, max_trips_per_month=3.0)
+    assert widget.fig.data[4].name == "false trips allowed"
+    assert list(widget.fig.data[4].y) == pytest.approx([0.1, 0.1])
+    assert list(widget.fig.data[4].x) == [1, 20]
+    widget.set(max_trips_per_month=3.1)
+    assert list(widget.fig.data[4].y) == pytest.approx([3.1 / 30] * 2)
+
+
+def test_false_trip_axis_reads_powers_of_ten():
+    """Does the log axis of trips per day use powers of ten, not SI prefixes ("1p")?"""
+    layout = FalseTripExplorer().fig.layout
+    assert layout.yaxis.type == "log" and layout.yaxis.exponentformat == "power"
+
+
+def test_false_trip_message_names_the_monthly_slider():
+    """Does an unattainable limit name the per-month slider and its value, not the model's per-day limit?"""
+    widget = FalseTripExplorer()
+    widget.set(window_size=5, error_rate_pct=20.0, requests_per_second=50.0, max_trips_per_month=0.1)
+    assert widget.error.startswith("false trips allowed / month = 0.1 cannot be met")
+    assert "20 %" in widget.error and "max_trips_per_day" not in widget.error
+    assert "0.00333" not in widget.error
+
+
+def test_resilience_cost_sliders_read_as_money_and_its_message_in_percent():
+    """Do the dollar sliders read "$50,119" (not 5.01e+4), and a bad loss share name the % sliders?"""
+    widget = ResilienceCostCalculator()
+    for name in ("revenue_per_hour", "build_cost", "run_cost_per_year"):
+        assert widget.inputs[name].readout_format == ep13_module.MONEY_FORMAT == "$,.0f"
+    widget.set(loss_unprotected_pct=10.0, loss_protected_pct=40.0)
+    assert widget.error.startswith("revenue lost, degraded (40 %) must not exceed revenue lost, no patterns (10 %)")
+
+
+def test_bulkhead_longest_wait_shows_its_bound():
+    """Does the longest wait in line show its own bound on the queue, even when the burst decides?"""
+    widget = BulkheadSizer()
+    widget.set(peak_rate=100.0, response_time_ms=200.0, buffer=1.5, burst_rate=200.0, burst_seconds=2.0,
+               max_wait=2.0)
+    assert "<b>300</b>" in widget.answer.value      # 150 requests/s × 2 s
+    widget.set(max_wait=0.5)                          # now the wait decides: 75 slots
+    assert "<b>75</b>" in widget.answer.value
+
+
+def test_chaos_dashboard_minimum_calls_shows_its_effect():
+    """Does the summary show the breaker's volume rule, and a minimum above the window's traffic
+    delay the first trip from the slowdown into the crash?"""
+    widget = ChaosDashboard()
+    assert "at 13 s" in widget.answer.value and "≥ 20 calls" in widget.answer.value
+    widget.set(minimum_calls=700)
+    assert "at 19 s" in widget.answer.value and "≥ 700 calls = 10 s" in widget.answer.value
+    widget.set(breaker=False)
+    assert all(widget.inputs[name].disabled for name in ("failure_rate_threshold", "minimum_calls",
+                                                         "open_duration"))
+    assert "off" in widget.answer.value

@@ -242,3 +242,52 @@ def test_littles_law_result_agrees_with_the_library():
     solver = LittlesLawSolver()
     solver.set(solve_for="L", arrival_rate=12_000 / 60, W=0.010)
     assert solver.result == solve(arrival_rate=200.0, W=0.010)
+
+
+# ---------------------------------------------------------------- what the learner reads
+
+
+def test_queue_explorer_greys_out_the_last_valid_state_at_rho_1():
+    """At ρ = 1, does the message show while the ρ = 0.8 marker and table stay only greyed out?"""
+    from course.widgets.base import STALE_OPACITY
+
+    explorer = QueueExplorer()
+    marker = (explorer.fig.data[2].x, explorer.fig.data[2].y)
+    explorer.set(utilization=1.0)
+    assert "must be < 1" in explorer.error and "ρ (utilisation) = 1" in explorer.error
+    assert (explorer.fig.data[2].x, explorer.fig.data[2].y) == marker          # kept, not moved
+    assert [trace.opacity for trace in explorer.fig.data] == [STALE_OPACITY] * 3
+    assert explorer.answer.value.startswith('<div class="dsu-stale"')
+    explorer.set(utilization=0.5)
+    assert [trace.opacity for trace in explorer.fig.data] == [None] * 3
+    assert explorer.answer.value.startswith("<table")
+
+
+def test_capacity_cost_message_names_the_learners_settings():
+    """Does an overloaded pool name λ, the servers and the service time as set, not service_rate?"""
+    curve = CapacityCostCurve()
+    curve.set(arrival_rate=1000.0, service_time_ms=50.0, servers=40)
+    assert curve.error.startswith("λ = 1,000 req/s on 40 servers of 50 ms (at most 800 req/s)")
+    assert "service_rate" not in curve.error and "stable queue" in curve.error
+    assert curve.inputs["server_cost_per_hour"].readout_format == "$,.2f"
+    assert curve.inputs["penalty_per_late_request"].readout_format == "$,.4f"
+
+
+def test_decision_weights_are_labelled_in_words():
+    """Are the weight sliders labelled with the criterion in words and its unit?"""
+    labels = [control.description for control in DecisionWeights().inputs.values()]
+    assert labels == ["weight of cost ($ per hour)", "weight of 95th percentile latency (ms)",
+                      "weight of headroom (%)", "weight of operational risk (1–5)"]
+
+
+def test_usl_axes_carry_the_data_sets_units_and_what_if_sliders_follow_the_checkbox():
+    """Do the axes name SPEC SDM91's units (and say "your data's units" for a learner's data), and
+    are the what-if sliders enabled only with the what-if curve?"""
+    frame = measurements_from_csv(b"users,throughput\n1,10\n2,19.5\n4,37\n8,66\n16,100\n")
+    explorer = USLExplorer(data={"mine": frame})
+    assert explorer.fig.layout.xaxis.title.text == "load N (users)"
+    assert explorer.fig.layout.yaxis.title.text == "throughput X (scripts per hour)"
+    assert explorer.inputs["alpha"].disabled and explorer.inputs["beta"].disabled
+    explorer.set(dataset="mine", what_if=True)
+    assert explorer.fig.layout.xaxis.title.text == "load N (in your data's units)"
+    assert not explorer.inputs["alpha"].disabled
