@@ -27,6 +27,7 @@ import math
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 HIDDEN_NOTE = "Hidden tests run when the assessment is graded."
 #: Longest value shown in a message, in characters (a long list is cut in the middle).
@@ -195,12 +196,35 @@ def _record(result: CheckResult) -> None:
     progress.record_check(result.exercise_id, passed=result.passed, attempted=result.attempted)
 
 
-def check(exercise_id: str, *checks: Callable[[], bool | None], display: bool = True, record: bool = True) -> CheckResult:
+def in_source_notebook(cwd: Path | None = None) -> bool:
+    """Whether this kernel runs a *source* notebook of the course: its current folder is an
+    episode folder of the course repository (an author's kernel, or nbval's).
+
+    Source notebooks hold the reference solutions, so there a self-check that fails is a
+    bug of the course, not a learner's mistake (a learner's copies live in a workspace).
+
+    >>> in_source_notebook(Path.home())
+    False
+    """
+    from course import REPO_ROOT
+    from course.syllabus import load_syllabus
+
+    here = Path(cwd or Path.cwd()).resolve()
+    return any(here == (REPO_ROOT / ep.relative_folder).resolve() for ep in load_syllabus().episodes())
+
+
+def check(exercise_id: str, *checks: Callable[[], bool | None], display: bool = True, record: bool = True,
+          strict: bool | None = None) -> CheckResult:
     """Run the visible ``checks`` of ``exercise_id`` and report honestly.
 
     Each check is a function of no arguments (a lambda, or one built by :func:`expect`),
     run in order until one fails; the result is shown in the notebook and recorded in
     your progress (:mod:`course.progress`) unless ``display``/``record`` are False.
+
+    With ``strict`` a result that is not a pass also raises ``AssertionError`` (after being
+    shown), so that nbval fails the cell. The default, None, is strict exactly in the course's
+    source notebooks (:func:`in_source_notebook`): every visible check must pass on the
+    reference solution.
     """
     if not checks:
         raise ValueError("check needs at least one check function")
@@ -236,4 +260,7 @@ def check(exercise_id: str, *checks: Callable[[], bool | None], display: bool = 
         from IPython.display import display as show
 
         show(result)
+    if not result.passed and (in_source_notebook() if strict is None else strict):
+        raise AssertionError(f"{result.message} (in a source notebook, whose reference solution "
+                             "must pass every visible check)")
     return result

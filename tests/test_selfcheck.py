@@ -120,3 +120,18 @@ def test_bad_expectations_are_refused(build, message):
     """Is a badly written check refused with a ValueError naming the parameter?"""
     with pytest.raises(ValueError, match=message):
         build()
+
+
+def test_a_failed_check_is_an_error_in_the_source_notebooks(tmp_path):
+    """In an episode folder of the course repository (where the source notebooks and their
+    reference solutions run, under nbval too) does a failed self-check raise, so that nbval
+    fails the cell, while a learner's workspace only shows the message?"""
+    from course.selfcheck import in_source_notebook
+    from course.syllabus import load_syllabus
+
+    folder = load_syllabus().episode("ep51").path
+    assert in_source_notebook(folder) and not in_source_notebook(tmp_path)
+    with pytest.raises(AssertionError, match="demo: visible check 1 of 1 failed.*reference solution"):
+        check("demo", lambda: False, display=False, record=False, strict=True)
+    assert not check("demo", lambda: False, display=False, record=False, strict=False).passed
+    assert check("demo", lambda: True, display=False, record=False, strict=True).passed
