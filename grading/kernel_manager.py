@@ -4,12 +4,13 @@ Each start gets a fresh folder (``box``) with three sub-folders the kernel owns:
 (the connection file and the kernel's unix sockets: TCP cannot cross into the kernel's
 empty network namespace, unix sockets are files and can), ``home`` and ``work`` (its
 current directory, seeded with the assignment's data files). The kernel command is wrapped
-by :func:`grading.sandbox.wrap_command`; the policy comes from a JSON file written by
-:mod:`grading.private_root` (traitlet ``sandbox_file``).
+by :func:`grading.sandbox.wrap_command` (bubblewrap); the policy comes from a JSON file
+written by :mod:`grading.worker` (traitlet ``sandbox_file``). ``checking=True`` starts the
+kernel that checks implementation answers, with the stripped ``course`` copy.
 
-The folders are created by the grader (root) and handed to the kernel's uid only inside the
-launcher; the grader never writes into them after the kernel started, so a kernel cannot
-trick it into writing through a planted symlink.
+As root the folders (and the connection file) are handed to the kernel's fresh uid before it
+starts; the grader never writes into them after the kernel started, so a kernel cannot trick
+it into writing through a planted symlink.
 """
 
 from __future__ import annotations

@@ -217,3 +217,41 @@ def test_no_forbidden_name_or_helper_works_in_the_sandbox(assignment, tmp_path):
     assert found["course_file"] == COURSE_TARGET + "/__init__.py"
     assert found["working"] == []
     assert found["same_answer"] == []
+
+
+def _visible_checks(grade_id: str, answers: dict):
+    """Run the Ep51 parameter cell and the visible checks of ``grade_id`` with ``answers`` set;
+    return (passed, messages) — check() replaced by a collector, so no progress is recorded."""
+    import nbformat
+
+    from course.syllabus import load_syllabus
+
+    nb = nbformat.read(next(n.path for n in load_syllabus().episode("ep51").notebooks if n.name == "assessment"),
+                       as_version=4)
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in nb.cells}
+    namespace: dict = {"print": lambda *a, **k: None}
+    exec(cells["ep51-assessment-parameters"], namespace)
+    results = []
+
+    def collect(_grade_id, *checks):
+        for one in checks:
+            try:
+                results.append((one() is not False, ""))
+            except AssertionError as error:
+                results.append((False, str(error)))
+
+    namespace.update(answers, check=collect)
+    exec(cells[grade_id], namespace)
+    return all(ok for ok, _ in results), [m for _, m in results if m]
+
+
+@pytest.mark.parametrize("grade_id, slip, right", [
+    ("ep51-littles-law__q1", {"connections_in_use": 180.0}, {"connections_in_use": 3.0}),   # per minute
+    ("ep51-single-server__q4", {"pk_wait_ms": 0.13}, {"pk_wait_ms": 130.0}),               # seconds, not ms
+])
+def test_visible_checks_catch_the_classic_unit_slips(grade_id, slip, right):
+    """Do Ep51's visible checks refuse the per-minute and the seconds-for-ms slips, with a hint that
+    does not give the answer away, and accept the right value?"""
+    passed, hints = _visible_checks(grade_id, slip)
+    assert not passed and hints and not any(str(v) in h for v in right.values() for h in hints)
+    assert _visible_checks(grade_id, right) == (True, [])
