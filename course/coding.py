@@ -20,7 +20,7 @@ the first k code symbols are the data.
 Glossary: ``n`` code length (symbols), ``k`` data symbols, symbols are ints 0..255,
 ``None`` marks an erased symbol; bits are ints 0/1.
 
-Taught in: Ep54 · 1-foundations (Hamming, erasure codes) and 2-implementation (Reed–Solomon).
+Planned for Ep54 · 1-foundations (Hamming, erasure codes) and 2-implementation (Reed–Solomon).
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def gf_add(a: int, b: int) -> int:
     >>> gf_add(0b1010, 0b0110)
     12
 
-    Taught in: Ep54 · 2-implementation.
+    Planned for Ep54 · 2-implementation.
     """
     return _symbol("a", a) ^ _symbol("b", b)
 
@@ -90,7 +90,7 @@ def gf_mul(a: int, b: int) -> int:
     >>> gf_mul(2, 128)   # α · α^7 = α^8 = x^4 + x^3 + x^2 + 1 = 0x1d
     29
 
-    Taught in: Ep54 · 2-implementation.
+    Planned for Ep54 · 2-implementation.
     """
     return _mul(_symbol("a", a), _symbol("b", b))
 
@@ -101,7 +101,7 @@ def gf_inverse(a: int) -> int:
     >>> gf_mul(83, gf_inverse(83))
     1
 
-    Taught in: Ep54 · 2-implementation.
+    Planned for Ep54 · 2-implementation.
     """
     a = _symbol("a", a)
     if a == 0:
@@ -115,7 +115,7 @@ def gf_div(a: int, b: int) -> int:
     >>> gf_div(gf_mul(7, 9), 9)
     7
 
-    Taught in: Ep54 · 2-implementation.
+    Planned for Ep54 · 2-implementation.
     """
     a, b = _symbol("a", a), _symbol("b", b)
     if b == 0:
@@ -129,7 +129,7 @@ def gf_pow(a: int, exponent: int) -> int:
     >>> gf_pow(2, 8), gf_pow(3, 255)
     (29, 1)
 
-    Taught in: Ep54 · 2-implementation.
+    Planned for Ep54 · 2-implementation.
     """
     return _power(_symbol("a", a), require_int("exponent", exponent, minimum=0))
 
@@ -185,7 +185,7 @@ def hamming74_encode(data) -> list[int]:
     >>> hamming74_encode([1, 0, 1, 1])
     [0, 1, 1, 0, 0, 1, 1]
 
-    Taught in: Ep54 · 1-foundations.
+    Planned for Ep54 · 1-foundations.
     """
     d1, d2, d3, d4 = _bits("data", data, 4)
     p1 = d1 ^ d2 ^ d4  # positions 3, 5, 7
@@ -201,7 +201,7 @@ def hamming74_syndrome(received) -> int:
     >>> hamming74_syndrome([0, 1, 1, 0, 1, 1, 1])   # bit 5 flipped
     5
 
-    Taught in: Ep54 · 1-foundations.
+    Planned for Ep54 · 1-foundations.
     """
     bits = _bits("received", received, 7)
     syndrome = 0
@@ -220,7 +220,7 @@ def hamming74_decode(received) -> HammingDecoded:
     >>> hamming74_decode([0, 1, 1, 0, 1, 1, 1])
     HammingDecoded(data=[1, 0, 1, 1], error_position=5)
 
-    Taught in: Ep54 · 1-foundations.
+    Planned for Ep54 · 1-foundations.
     """
     bits = _bits("received", received, 7)
     syndrome = hamming74_syndrome(bits)
@@ -323,7 +323,7 @@ class ReedSolomon:
     >>> code.decode_erasures([None, 105, None, 10, word[4], word[5]])
     [72, 105, 33, 10]
 
-    Taught in: Ep54 · 2-implementation.
+    Planned for Ep54 · 2-implementation.
     """
 
     def __init__(self, n: int, k: int):
@@ -508,7 +508,7 @@ def erasure_code_vs_replication(n: int, k: int) -> dict:
     >>> erasure_code_vs_replication(14, 10)
     {'failures_tolerated': 4, 'erasure_code_overhead': 1.4, 'replication_copies': 5, 'replication_overhead': 5.0}
 
-    Taught in: Ep54 · 3-strategy.
+    Planned for Ep54 · 3-strategy.
     """
     n = require_int("n", n, minimum=2)
     k = require_int("k", k, minimum=1, maximum=n)

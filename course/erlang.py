@@ -15,7 +15,7 @@ the sizing searches of :mod:`course.queueing` and the Jackson networks of
 
 >>> round(erlang_b(10, 9.0), 6), round(erlang_c(10, 9.0), 6)
 (0.167963, 0.668732)
->>> erlang_c_table(12, 9.0)[10] == erlang_c(10, 9.0)
+>>> bool(erlang_c_table(12, 9.0)[10] == erlang_c(10, 9.0))
 True
 
 Taught in: Ep51 · 1-foundations.

@@ -16,7 +16,7 @@ Built on networkx. Glossary: ``nodes`` N, ``edge_probability`` p, ``mean_degree`
 N nodes in the largest connected component), ``damping`` d of PageRank, distances in km,
 delays in seconds.
 
-Taught in: Ep55 · 1-foundations and 2-implementation.
+Planned for Ep55 · 1-foundations and 2-implementation.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def erdos_renyi(nodes: int, edge_probability: float, seed) -> nx.Graph:
     >>> g.number_of_nodes(), 3.6 < mean_degree(g) < 4.4
     (1000, True)
 
-    Taught in: Ep55 · 1-foundations.
+    Planned for Ep55 · 1-foundations.
     """
     nodes = require_int("nodes", nodes, minimum=1, maximum=MAX_NODES)
     p = require_probability("edge_probability", edge_probability)
@@ -104,7 +104,7 @@ def edge_probability_for_mean_degree(nodes: int, mean_degree: float) -> float:
     >>> edge_probability_for_mean_degree(101, 4)
     0.04
 
-    Taught in: Ep55 · 1-foundations.
+    Planned for Ep55 · 1-foundations.
     """
     nodes = require_int("nodes", nodes, minimum=2)
     k = require_non_negative("mean_degree", mean_degree)
@@ -122,7 +122,7 @@ def watts_strogatz(nodes: int, neighbours: int, rewiring_probability: float, see
     >>> g.number_of_edges(), mean_degree(g)
     (200, 4.0)
 
-    Taught in: Ep55 · 1-foundations.
+    Planned for Ep55 · 1-foundations.
     """
     nodes = require_int("nodes", nodes, minimum=3, maximum=MAX_NODES)
     neighbours = require_int("neighbours", neighbours, minimum=2, maximum=nodes - 1)
@@ -144,7 +144,7 @@ def barabasi_albert(nodes: int, edges_per_node: int, seed) -> nx.Graph:
     >>> round(mean_degree(g), 2)
     3.99
 
-    Taught in: Ep55 · 1-foundations.
+    Planned for Ep55 · 1-foundations.
     """
     nodes = require_int("nodes", nodes, minimum=2, maximum=MAX_NODES)
     m = require_int("edges_per_node", edges_per_node, minimum=1, maximum=nodes - 1)
@@ -158,7 +158,7 @@ def mean_degree(graph: nx.Graph) -> float:
     >>> mean_degree(nx.cycle_graph(10))
     2.0
 
-    Taught in: Ep55 · 1-foundations.
+    Planned for Ep55 · 1-foundations.
     """
     if _require_graph(graph, undirected=False).number_of_nodes() == 0:
         raise ValueError("graph must have at least one node")
@@ -172,7 +172,7 @@ def giant_component_fraction(graph: nx.Graph, total_nodes: int | None = None) ->
     >>> giant_component_fraction(nx.union(nx.path_graph(3), nx.path_graph([3, 4])))
     0.6
 
-    Taught in: Ep55 · 1-foundations.
+    Planned for Ep55 · 1-foundations.
     """
     present = _require_graph(graph).number_of_nodes()
     total = (
@@ -195,7 +195,7 @@ def er_giant_component_threshold(nodes: int) -> float:
     >>> er_giant_component_threshold(1000)
     0.001
 
-    Taught in: Ep55 · 1-foundations.
+    Planned for Ep55 · 1-foundations.
     """
     return 1.0 / require_int("nodes", nodes, minimum=2)
 
@@ -206,7 +206,7 @@ def er_connectivity_threshold(nodes: int) -> float:
     >>> round(er_connectivity_threshold(1000), 6)
     0.006908
 
-    Taught in: Ep55 · 1-foundations.
+    Planned for Ep55 · 1-foundations.
     """
     nodes = require_int("nodes", nodes, minimum=2)
     return math.log(nodes) / nodes
@@ -219,7 +219,7 @@ def er_giant_component_size(mean_degree: float) -> float:
     >>> round(er_giant_component_size(4), 4), er_giant_component_size(0.5)
     (0.9802, 0.0)
 
-    Taught in: Ep55 · 1-foundations.
+    Planned for Ep55 · 1-foundations.
     """
     k = require_non_negative("mean_degree", mean_degree)
     if k <= 1.0:
@@ -238,7 +238,7 @@ def molloy_reed_threshold(degrees) -> float:
     >>> round(molloy_reed_threshold([4] * 100), 4)   # 4-regular: 4 / (16 − 4)
     0.3333
 
-    Taught in: Ep55 · 1-foundations.
+    Planned for Ep55 · 1-foundations.
     """
     k = require_array("degrees", degrees, non_negative=True)
     first, second = k.mean(), (k**2).mean()
@@ -256,7 +256,7 @@ def er_percolation_threshold(mean_degree: float) -> float:
     >>> er_percolation_threshold(4)
     0.25
 
-    Taught in: Ep55 · 1-foundations.
+    Planned for Ep55 · 1-foundations.
     """
     return require_finite_result(1.0 / require_positive("mean_degree", mean_degree), "mean_degree")
 
@@ -302,7 +302,7 @@ def removal_order(graph: nx.Graph, strategy: str, seed) -> list:
     >>> removal_order(nx.star_graph(4), "attack", seed=0)[0]
     0
 
-    Taught in: Ep55 · 2-implementation.
+    Planned for Ep55 · 2-implementation.
     """
     _require_graph(graph, undirected=False)
     if strategy not in ("random", "attack"):
@@ -333,7 +333,7 @@ def percolation(
     >>> table.giant_component_fraction.round(2).tolist()
     [0.98, 0.38, 0.0]
 
-    Taught in: Ep55 · 2-implementation.
+    Planned for Ep55 · 2-implementation.
     """
     fractions = require_array("fractions_removed", fractions_removed)
     if np.any((fractions < 0) | (fractions > 1)):
@@ -366,7 +366,7 @@ def pagerank(graph: nx.Graph, damping: float = 0.85) -> pd.Series:
     >>> pagerank(nx.star_graph(3)).round(3).tolist()
     [0.48, 0.173, 0.173, 0.173]
 
-    Taught in: Ep55 · 1-foundations.
+    Planned for Ep55 · 1-foundations.
     """
     d = require_open_unit("damping", damping)
     if _require_graph(graph, undirected=False).number_of_nodes() == 0:
@@ -391,7 +391,7 @@ def fibre_propagation_delay(distance_km: float) -> float:
     >>> round(fibre_propagation_delay(5570) * 1000, 2)   # ms
     27.85
 
-    Taught in: Ep55 · 1-foundations.
+    Planned for Ep55 · 1-foundations.
     """
     return require_non_negative("distance_km", distance_km) / FIBRE_SPEED_KM_PER_S
 

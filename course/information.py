@@ -11,7 +11,7 @@ bits, ``crossover_probability`` p of a binary symmetric channel, ``snr`` signal-
 power ratio (linear, not dB), ``bandwidth`` in Hz, capacities in bits per channel use or
 bit/s, ``nodes`` N of a gossip cluster, ``rounds`` of gossip.
 
-Taught in: Ep54 · 1-foundations and 2-implementation.
+Planned for Ep54 · 1-foundations and 2-implementation.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def entropy(probabilities) -> float:
     >>> entropy([0.5, 0.5]), entropy([0.25] * 4), entropy([1.0, 0.0])
     (1.0, 2.0, 0.0)
 
-    Taught in: Ep54 · 1-foundations.
+    Planned for Ep54 · 1-foundations.
     """
     return _bits(_distribution("probabilities", probabilities))
 
@@ -95,7 +95,7 @@ def binary_entropy(p: float) -> float:
     >>> round(binary_entropy(0.11), 4)
     0.4999
 
-    Taught in: Ep54 · 1-foundations.
+    Planned for Ep54 · 1-foundations.
     """
     p = require_probability("p", p)
     return _bits(np.array([p, 1.0 - p]))
@@ -107,7 +107,7 @@ def joint_entropy(joint) -> float:
     >>> joint_entropy([[0.25, 0.25], [0.25, 0.25]])
     2.0
 
-    Taught in: Ep54 · 1-foundations.
+    Planned for Ep54 · 1-foundations.
     """
     return _bits(_joint_table(joint).ravel())
 
@@ -118,7 +118,7 @@ def conditional_entropy(joint) -> float:
     >>> conditional_entropy([[0.5, 0.0], [0.0, 0.5]])   # Y reveals X exactly
     0.0
 
-    Taught in: Ep54 · 1-foundations.
+    Planned for Ep54 · 1-foundations.
     """
     table = _joint_table(joint)
     return _bits(table.ravel()) - _bits(table.sum(axis=0))
@@ -134,7 +134,7 @@ def mutual_information(joint) -> float:
     >>> mutual_information([[0.25, 0.25], [0.25, 0.25]])
     0.0
 
-    Taught in: Ep54 · 1-foundations.
+    Planned for Ep54 · 1-foundations.
     """
     table = _joint_table(joint)
     value = _bits(table.sum(axis=1)) - (_bits(table.ravel()) - _bits(table.sum(axis=0)))
@@ -151,7 +151,7 @@ def kl_divergence(p, q) -> float:
     >>> round(kl_divergence([0.5, 0.5], [0.75, 0.25]), 4)
     0.2075
 
-    Taught in: Ep54 · 1-foundations.
+    Planned for Ep54 · 1-foundations.
     """
     p = _distribution("p", p)
     q = _distribution("q", q)
@@ -174,7 +174,7 @@ def bsc_capacity(crossover_probability: float) -> float:
     >>> round(bsc_capacity(0.11), 4)
     0.5001
 
-    Taught in: Ep54 · 1-foundations.
+    Planned for Ep54 · 1-foundations.
     """
     return 1.0 - binary_entropy(require_probability("crossover_probability", crossover_probability))
 
@@ -197,7 +197,7 @@ def awgn_capacity(snr: float) -> float:
     >>> awgn_capacity(3.0)
     1.0
 
-    Taught in: Ep54 · 1-foundations.
+    Planned for Ep54 · 1-foundations.
     """
     return 0.5 * math.log2(1.0 + require_non_negative("snr", snr))
 
@@ -210,7 +210,7 @@ def shannon_hartley_capacity(bandwidth: float, snr: float) -> float:
     >>> round(shannon_hartley_capacity(3000, decibels_to_ratio(30)))   # a phone line
     29902
 
-    Taught in: Ep54 · 1-foundations.
+    Planned for Ep54 · 1-foundations.
     """
     return require_positive("bandwidth", bandwidth) * math.log2(
         1.0 + require_non_negative("snr", snr)
@@ -230,7 +230,7 @@ def huffman_code(probabilities) -> list[str]:
     >>> huffman_code([0.5, 0.25, 0.125, 0.125])
     ['0', '10', '110', '111']
 
-    Taught in: Ep54 · 1-foundations.
+    Planned for Ep54 · 1-foundations.
     """
     p = _distribution("probabilities", probabilities, min_length=2)
     codes = [""] * p.size
@@ -256,7 +256,7 @@ def huffman_code_lengths(probabilities) -> np.ndarray:
     >>> huffman_code_lengths([0.4, 0.2, 0.2, 0.1, 0.1]).tolist()
     [2, 2, 2, 3, 3]
 
-    Taught in: Ep54 · 1-foundations.
+    Planned for Ep54 · 1-foundations.
     """
     return np.array([len(word) for word in huffman_code(probabilities)])
 
@@ -267,7 +267,7 @@ def average_code_length(probabilities, lengths) -> float:
     >>> round(average_code_length([0.4, 0.2, 0.2, 0.1, 0.1], [2, 2, 2, 3, 3]), 10)
     2.2
 
-    Taught in: Ep54 · 1-foundations.
+    Planned for Ep54 · 1-foundations.
     """
     p = _distribution("probabilities", probabilities)
     lengths = require_array("lengths", lengths, non_negative=True)
@@ -294,7 +294,7 @@ def push_gossip_rounds(nodes: int) -> float:
     >>> math.ceil(push_gossip_rounds(1_000)), math.ceil(push_gossip_rounds(10_000))
     (17, 23)
 
-    Taught in: Ep54 · 1-foundations.
+    Planned for Ep54 · 1-foundations.
     """
     nodes = require_int("nodes", nodes, minimum=2)
     return math.log2(nodes) + math.log(nodes)
@@ -311,7 +311,7 @@ def push_gossip_spread(nodes: int, seed) -> np.ndarray:
     >>> int(spread[0]), int(spread[-1]), len(spread) - 1 >= 10
     (1, 1000, True)
 
-    Taught in: Ep54 · 2-implementation.
+    Planned for Ep54 · 2-implementation.
     """
     nodes = require_int("nodes", nodes, minimum=2, maximum=MAX_GOSSIP_NODES)
     rng = require_rng("seed", seed)
@@ -337,7 +337,7 @@ def simulate_push_gossip(nodes: int, runs: int, seed) -> np.ndarray:
     >>> bool(abs(rounds.mean() - push_gossip_rounds(1_000)) < 2)
     True
 
-    Taught in: Ep54 · 2-implementation.
+    Planned for Ep54 · 2-implementation.
     """
     nodes = require_int("nodes", nodes, minimum=2, maximum=MAX_GOSSIP_NODES)
     runs = require_int("runs", runs, minimum=1, maximum=MAX_GOSSIP_RUNS)

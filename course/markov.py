@@ -19,7 +19,7 @@ array([0.833333, 0.166667])
 >>> ctmc_steady_state([[-1.0, 1.0], [99.0, -99.0]]).round(4)     # fail 1/h, repair 99/h
 array([0.99, 0.01])
 
-Taught in: Ep56 · 1-foundations.
+Planned for Ep56 · 1-foundations.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def dtmc_stationary(transition_matrix) -> np.ndarray:
     >>> dtmc_stationary([[0, 1], [1, 0]])      # periodic, still a unique stationary π
     array([0.5, 0.5])
 
-    Taught in: Ep56 · 1-foundations.
+    Planned for Ep56 · 1-foundations.
     """
     matrix = _stochastic(transition_matrix)
     return _unique_null_vector("transition_matrix", matrix - np.eye(len(matrix)))
@@ -143,7 +143,7 @@ def ctmc_steady_state(generator) -> np.ndarray:
     >>> ctmc_steady_state([[-2.0, 2.0], [3.0, -3.0]])
     array([0.6, 0.4])
 
-    Taught in: Ep56 · 1-foundations.
+    Planned for Ep56 · 1-foundations.
     """
     return _unique_null_vector("generator", _rate_matrix(generator))
 
@@ -167,7 +167,7 @@ def ctmc_transient(generator, initial, t):
     >>> ctmc_transient([[-1.0, 1.0], [1.0, -1.0]], [1, 0], 0.5).round(6)
     array([0.68394, 0.31606])
 
-    Taught in: Ep56 · 1-foundations.
+    Planned for Ep56 · 1-foundations.
     """
     matrix = _rate_matrix(generator)
     start = _distribution(initial, len(matrix))
@@ -201,7 +201,7 @@ def birth_death_steady_state(birth_rates, death_rates) -> np.ndarray:
     >>> birth_death_steady_state([1, 1], [2, 2]).round(6)       # ρ = 1/2, states 0..2
     array([0.571429, 0.285714, 0.142857])
 
-    Taught in: Ep56 · 1-foundations.
+    Planned for Ep56 · 1-foundations.
     """
     births = _rates("birth_rates", birth_rates, positive=False)
     deaths = _rates("death_rates", death_rates, positive=True)
@@ -220,7 +220,7 @@ def birth_death_generator(birth_rates, death_rates) -> np.ndarray:
     array([[-1.,  1.],
            [ 3., -3.]])
 
-    Taught in: Ep56 · 1-foundations.
+    Planned for Ep56 · 1-foundations.
     """
     births = _rates("birth_rates", birth_rates, positive=False)
     deaths = _rates("death_rates", death_rates, positive=True)
@@ -294,7 +294,7 @@ def mean_hitting_times(transition_matrix, targets) -> np.ndarray:
     >>> mean_hitting_times([[0.5, 0.5, 0], [0.25, 0.5, 0.25], [0, 0, 1]], [2])
     array([8., 6., 0.])
 
-    Taught in: Ep56 · 1-foundations.
+    Planned for Ep56 · 1-foundations.
     """
     matrix = _stochastic(transition_matrix)
     goal = _targets("targets", targets, len(matrix))
@@ -312,7 +312,7 @@ def ctmc_mean_hitting_times(generator, targets) -> np.ndarray:
     >>> ctmc_mean_hitting_times([[-0.5, 0.5], [2.0, -2.0]], [1])
     array([2., 0.])
 
-    Taught in: Ep56 · 1-foundations.
+    Planned for Ep56 · 1-foundations.
     """
     matrix = _rate_matrix(generator)
     goal = _targets("targets", targets, len(matrix))
@@ -331,7 +331,7 @@ def absorption_probabilities(transition_matrix, absorbing) -> np.ndarray:
            [0.375, 0.625],
            [0.   , 1.   ]])
 
-    Taught in: Ep56 · 1-foundations.
+    Planned for Ep56 · 1-foundations.
     """
     matrix = _stochastic(transition_matrix)
     n = len(matrix)
@@ -360,7 +360,7 @@ def mean_return_times(transition_matrix) -> np.ndarray:
     >>> mean_return_times([[0.9, 0.1], [0.5, 0.5]]).round(6)
     array([1.2, 6. ])
 
-    Taught in: Ep56 · 1-foundations.
+    Planned for Ep56 · 1-foundations.
     """
     stationary = dtmc_stationary(transition_matrix)
     with np.errstate(divide="ignore"):
@@ -376,7 +376,7 @@ def spectral_gap(transition_matrix) -> float:
     >>> round(spectral_gap([[0.9, 0.1], [0.5, 0.5]]), 6)        # eigenvalues 1 and 0.4
     0.6
 
-    Taught in: Ep56 · 2-implementation.
+    Planned for Ep56 · 2-implementation.
     """
     matrix = _stochastic(transition_matrix)
     if len(matrix) == 1:
@@ -393,7 +393,7 @@ def satisfies_detailed_balance(transition_matrix, tolerance: float = 1e-9) -> bo
     >>> satisfies_detailed_balance([[0, 1, 0], [0, 0, 1], [1, 0, 0]])     # a one-way cycle
     False
 
-    Taught in: Ep56 · 1-foundations.
+    Planned for Ep56 · 1-foundations.
     """
     tolerance = require_non_negative("tolerance", tolerance)
     stationary = dtmc_stationary(transition_matrix)
@@ -416,7 +416,7 @@ class RepairableSystem:
     >>> round(service.availability, 6)
     0.998643
 
-    Taught in: Ep56 · 3-strategy.
+    Planned for Ep56 · 3-strategy.
     """
 
     def __init__(self, generator, states: Sequence[str], up_states: Iterable[str]):
@@ -478,7 +478,7 @@ class TwoStateAvailability(RepairableSystem):
     >>> round(unit.availability, 6), round(unit.availability_at(1.0), 6)
     (0.998004, 0.999213)
 
-    Taught in: Ep52 · 1-foundations.
+    Planned for Ep52 · 1-foundations.
     """
 
     def __init__(self, failure_rate: float, repair_rate: float):
@@ -510,7 +510,7 @@ class ActiveStandby(RepairableSystem):
     >>> round(pair.availability, 9)
     0.999996008
 
-    Taught in: Ep52 · 2-implementation.
+    Planned for Ep52 · 2-implementation.
     """
 
     def __init__(
@@ -546,7 +546,7 @@ class RepairableGroup(RepairableSystem):
     >>> round(group.availability, 6)
     0.999412
 
-    Taught in: Ep52 · 2-implementation.
+    Planned for Ep52 · 2-implementation.
     """
 
     def __init__(
@@ -582,7 +582,7 @@ def n_plus_one(n: int, failure_rate: float, repair_rate: float) -> RepairableGro
     >>> round(n_plus_one(2, 0.01, 1.0).availability, 6)
     0.999412
 
-    Taught in: Ep52 · 2-implementation.
+    Planned for Ep52 · 2-implementation.
     """
     n = require_int("n", n, minimum=1, maximum=999)
     return RepairableGroup(n + 1, n, failure_rate, repair_rate, repair_crews=1)

@@ -24,7 +24,7 @@ Two ways to fit it to measurements are taught; they give different coefficients:
 >>> round(peak_concurrency(0.03, 0.0001), 1), round(float(usl(98, 0.03, 0.0001)), 1)
 (98.5, 20.2)
 
-Taught in: Ep51 · 1-foundations and 2-implementation; Ep53 (USL generalises Amdahl).
+Taught in: Ep51 · 1-foundations and 2-implementation; planned for Ep53 (USL generalises Amdahl).
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ published QR-code log table entry log α(3) = 25, the parity-check matrix of a g
 Reed–Solomon code (a characterisation different from the Lagrange encoder), brute force.
 """
 
-import doctest
 import itertools
 import random
 
@@ -14,7 +13,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course import coding
 from course.coding import (
     EXP,
     LOG,
@@ -29,13 +27,6 @@ from course.coding import (
     hamming74_encode,
     hamming74_syndrome,
 )
-
-
-def test_docstring_examples_run():
-    """Do the >>> examples in the module still print what they claim?"""
-    result = doctest.testmod(coding)
-    assert result.attempted > 0 and result.failed == 0
-
 
 # ---------------------------------------------------------------- GF(256)
 

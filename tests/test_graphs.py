@@ -6,13 +6,11 @@ lattice clustering 3(K−2)/(4(K−1)), and PageRank as the solution of a linear
 Graphs have N = 2,000 nodes or fewer so that each test runs in well under a second.
 """
 
-import doctest
 
 import networkx as nx
 import numpy as np
 import pytest
 
-from course import graphs
 from course.graphs import (
     barabasi_albert,
     edge_probability_for_mean_degree,
@@ -36,12 +34,6 @@ N = 2000
 
 def er_graph(mean_k, seed, nodes=N):
     return erdos_renyi(nodes, edge_probability_for_mean_degree(nodes, mean_k), seed=seed)
-
-
-def test_docstring_examples_run():
-    """Do the >>> examples in the module still print what they claim?"""
-    result = doctest.testmod(graphs)
-    assert result.attempted > 0 and result.failed == 0
 
 
 # ---------------------------------------------------------------- models

@@ -1,6 +1,5 @@
 """Tests for course.information: entropies, channel capacities, Huffman codes, gossip."""
 
-import doctest
 import itertools
 import math
 
@@ -9,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course import information
 from course.information import (
     average_code_length,
     awgn_capacity,
@@ -34,12 +32,6 @@ distributions = (
     .filter(lambda w: sum(w) > 1e-3)
     .map(lambda w: (np.array(w) / sum(w)).tolist())
 )
-
-
-def test_docstring_examples_run():
-    """Do the >>> examples in the module still print what they claim?"""
-    result = doctest.testmod(information)
-    assert result.attempted > 0 and result.failed == 0
 
 
 # ---------------------------------------------------------------- entropies

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import doctest
 import heapq
 import math
 
@@ -13,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import quad
 
-import course.queueing
 from course.queueing import (
     hockey_stick,
     mm1,
@@ -42,11 +40,6 @@ def batch_mean_and_error(values, batches=40):
     """Mean and its standard error from batch means (the samples are autocorrelated)."""
     means = np.array([b.mean() for b in np.array_split(values, batches)])
     return means.mean(), means.std(ddof=1) / math.sqrt(batches)
-
-
-def test_doctests_pass():
-    """Do the examples in the module's docstrings run as written?"""
-    assert doctest.testmod(course.queueing).failed == 0
 
 
 # ----------------------------------------------------------------------------- M/M/1

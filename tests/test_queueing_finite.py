@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import doctest
 import math
 
 import numpy as np
 import pytest
 from scipy.stats import poisson
 
-import course.queueing_finite
 from course.erlang import erlang_b
 from course.queueing import mmc
 from course.queueing_finite import mm1k, mmck, mminf
@@ -28,11 +26,6 @@ def ctmc_state_probabilities(arrival_rate, service_rate, servers, capacity):
     rhs = np.zeros(states)
     rhs[-1] = 1.0
     return np.linalg.solve(system, rhs)
-
-
-def test_doctests_pass():
-    """Do the examples in the module's docstrings run as written?"""
-    assert doctest.testmod(course.queueing_finite).failed == 0
 
 
 @pytest.mark.parametrize("rho", [0.3, 0.9, 1.0, 1.7, 4.0])

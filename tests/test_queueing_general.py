@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import math
 
 import numpy as np
@@ -18,11 +17,6 @@ def batch_mean_and_error(values, batches=40):
     """Mean and its standard error from batch means (the samples are autocorrelated)."""
     means = np.array([b.mean() for b in np.array_split(values, batches)])
     return means.mean(), means.std(ddof=1) / math.sqrt(batches)
-
-
-def test_doctests_pass():
-    """Do the examples in the module's docstrings run as written?"""
-    assert doctest.testmod(course.queueing_general).failed == 0
 
 
 def test_reexported_from_queueing():

@@ -6,7 +6,6 @@ closed network, closed forms for tandem and feedback queues, published Erlang C 
 a seeded discrete-event simulation.
 """
 
-import doctest
 import heapq
 import itertools
 import math
@@ -17,7 +16,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import gammaln
 
-from course import queueing_networks
 from course.queueing_networks import (
     asymptotic_bounds,
     bottleneck,
@@ -27,13 +25,6 @@ from course.queueing_networks import (
     service_demands,
     utilization,
 )
-
-
-def test_docstring_examples_run():
-    """Do the >>> examples in the module still print what they claim?"""
-    result = doctest.testmod(queueing_networks)
-    assert result.attempted > 0 and result.failed == 0
-
 
 # ---------------------------------------------------------------- operational laws
 

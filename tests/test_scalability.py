@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import doctest
 import math
 
 import numpy as np
@@ -12,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-import course.scalability
 from course.datasets import load
 from course.scalability import (
     USLModel,
@@ -31,11 +29,6 @@ def amdahl(serial_fraction, n):
 def specsdm91():
     data = load("specsdm91")
     return data["load_users"].to_numpy(), data["throughput_scripts_per_hour"].to_numpy()
-
-
-def test_doctests_pass():
-    """Do the examples in the module's docstrings run as written?"""
-    assert doctest.testmod(course.scalability).failed == 0
 
 
 # ----------------------------------------------------------------------------- the law

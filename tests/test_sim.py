@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -176,3 +178,14 @@ def test_the_pattern_simulator_imports_without_numba_or_scipy():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"
+
+
+def test_the_patterns_package_lists_every_module():
+    """Does course.patterns' docstring table name each of its modules (and no gone one)?"""
+    folder = Path(course.patterns.__file__).parent
+    modules = {path.stem for path in folder.glob("*.py")} - {"__init__"}
+    listed = set(re.findall(r"^``(\w+)``\s{2,}", course.patterns.__doc__, flags=re.M))
+    assert modules <= listed
+    assert listed - modules <= {"arrival_rate", "service_time", "workers", "queue_capacity",
+                                "timeout", "latency", "queue_wait", "in_flight", "pool_use",
+                                "level"}  # the glossary table's rows

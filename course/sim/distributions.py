@@ -20,7 +20,8 @@ agree to the last bit.
 >>> service.sample(rng, 3).shape
 (3,)
 
-Taught in: Ep13 · 2-implementation; Ep51 · 2-implementation; planned for Ep58 (heavy tails).
+Taught in: Ep13 · 2-implementation; Ep51 · 2-implementation; planned for Ep58 (heavy
+tails).
 """
 
 from __future__ import annotations

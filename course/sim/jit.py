@@ -6,7 +6,7 @@ does not install) the very same functions run as plain Python: correct, ~100× s
 Either way ``function.py_func`` is the Python version, as on a numba dispatcher, so tests
 can compare the two.
 
->>> @njit(cache=True)
+>>> @njit
 ... def twice(x):
 ...     return 2 * x
 >>> twice(21), twice.py_func(21)

@@ -18,8 +18,8 @@ every other customer gets. Both simulators of the kit build their streams here:
 >>> bool(next(stream) == spawn_generators(7, 1)[0].exponential(1.0, 1)[0])
 True
 
-Taught in: Ep13 · 2-implementation; Ep51 · 2-implementation; planned for Ep58 (Monte Carlo
-with confidence intervals).
+Taught in: Ep13 · 2-implementation; Ep51 · 2-implementation; planned for Ep58 (Monte
+Carlo with confidence intervals).
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ name                   symbol  meaning
 >>> bool(low < result.mean_wait < high)
 True
 
-Taught in: Ep51 · 2-implementation, 3-strategy; Ep53; Ep58.
+Taught in: Ep51 · 2-implementation, 3-strategy; planned for Ep53 and Ep58.
 """
 
 from course.sim.distributions import (

@@ -21,7 +21,7 @@ slower. ``numba`` compiles on the first call and caches the machine code in
 >>> result.wait_ci[0] < exact_wq < result.wait_ci[1]
 True
 
-Taught in: Ep51 · 2-implementation; Ep58 (Lindley's recursion).
+Taught in: Ep51 · 2-implementation; planned for Ep58 (Lindley's recursion).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def fcfs_start_times(arrival_times, service_times, servers: int) -> np.ndarray:
     >>> fcfs_start_times([0.0, 1.0, 1.5], [2.0, 2.0, 2.0], servers=1).tolist()
     [0.0, 2.0, 4.0]
 
-    Taught in: Ep58 (Lindley's recursion); Ep51 · 2-implementation (request logs).
+    Taught in: Ep51 · 2-implementation (request logs); planned for Ep58 (Lindley's recursion).
     """
     arrival_times = np.asarray(arrival_times, dtype=float)
     interarrivals = np.diff(arrival_times, prepend=0.0)

@@ -18,7 +18,7 @@ network's nodes see (ignoring blocking and abandonment, which can only lower the
 >>> network.arrival_rates().round(4).tolist()
 [4.4444, 2.2222]
 
-Taught in: Ep53 · 1-foundations (Jackson networks), 2-implementation.
+Planned for Ep53 · 1-foundations (Jackson networks), 2-implementation.
 """
 
 from __future__ import annotations

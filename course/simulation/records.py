@@ -18,7 +18,7 @@ while waiting). Columns, times in seconds from the start of the run:
 ``outcome``         served, blocked or abandoned
 ==================  ===========================================================
 
-Taught in: Ep51 · 2-implementation (Little's law on a request log); Ep53.
+Taught in: Ep51 · 2-implementation (Little's law on a request log); planned for Ep53.
 """
 
 from __future__ import annotations

@@ -159,8 +159,8 @@ def simulate_network(network: Network, customers: int, seed, *, warmup: int = 0)
     >>> sorted(result.to_frame()["outcome"].unique())
     ['abandoned', 'served']
 
-    Taught in: Ep51 · 3-strategy (timeouts); planned for Ep53 · 2-implementation (Jackson
-    networks).
+    Taught in: Ep51 · 3-strategy (timeouts); planned for Ep53 · 2-implementation
+    (Jackson networks).
     """
     if not isinstance(network, Network):
         raise ValueError(f"network must be a Network; got {network!r}")

@@ -16,7 +16,7 @@ grand mean ± t(k−1)·s_batch/√k.
 >>> round(mean, 3), round(high - mean, 3)
 (3.667, 5.171)
 
-Taught in: Ep51 · 2-implementation; Ep58 (Monte Carlo with confidence intervals).
+Taught in: Ep51 · 2-implementation; planned for Ep58 (Monte Carlo with confidence intervals).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def student_t_interval(batch_means, confidence: float = 0.95) -> tuple[float, fl
     >>> round(low, 3), round(high, 3)
     (-0.484, 4.484)
 
-    Taught in: Ep58 (Monte Carlo with confidence intervals).
+    Planned for Ep58 (Monte Carlo with confidence intervals).
     """
     values = require_array("batch_means", batch_means, min_length=2)
     require_open_unit("confidence", confidence)
