@@ -200,3 +200,22 @@ def test_chaos_dashboard_minimum_calls_shows_its_effect():
     assert all(widget.inputs[name].disabled for name in ("failure_rate_threshold", "minimum_calls",
                                                          "open_duration"))
     assert "off" in widget.answer.value
+
+
+def test_shared_pool_figure_gives_each_unit_its_own_axis():
+    """Are the wait (ms, log, powers of ten, from 1 µs) and P(wait) (%, 0–100) on separate axes?"""
+    from course.queueing import mmc
+    from course.widgets.figures import WAIT_FLOOR_MS, shared_pool_figure
+
+    latencies = np.linspace(0.02, 0.375, 120)
+    pools = [mmc(100.0, 1 / (0.02 + x), 40) for x in latencies]
+    fig = shared_pool_figure(latencies, [1000 * p.wq for p in pools], [p.p_wait for p in pools],
+                             critical_latency=0.38, threads=40, arrival_rate=100.0)
+    wait_axis, share_axis = fig.layout.yaxis, fig.layout.yaxis2
+    assert (wait_axis.title.text, share_axis.title.text) == ("mean wait (ms)", "P(wait) (%)")
+    assert wait_axis.type == "log" and wait_axis.exponentformat == "power"
+    assert wait_axis.range[0] == pytest.approx(np.log10(WAIT_FLOOR_MS))
+    assert tuple(share_axis.range) == (0, 100) and share_axis.type != "log"
+    assert max(fig.data[1].y) == pytest.approx(100 * pools[-1].p_wait)
+    with pytest.raises(ValueError, match="same length"):
+        shared_pool_figure([0.1], [1.0, 2.0], [0.5], critical_latency=0.38, threads=40, arrival_rate=100.0)

@@ -276,7 +276,7 @@ def test_capacity_cost_message_names_the_learners_settings():
 def test_decision_weights_are_labelled_in_words():
     """Are the weight sliders labelled with the criterion in words and its unit?"""
     labels = [control.description for control in DecisionWeights().inputs.values()]
-    assert labels == ["weight of cost ($ per hour)", "weight of 95th percentile latency (ms)",
+    assert labels == ["weight of cost ($ per hour)", "weight of p95 latency (ms)",
                       "weight of headroom (%)", "weight of operational risk (1–5)"]
 
 
@@ -285,7 +285,7 @@ def test_usl_axes_carry_the_data_sets_units_and_what_if_sliders_follow_the_check
     are the what-if sliders enabled only with the what-if curve?"""
     frame = measurements_from_csv(b"users,throughput\n1,10\n2,19.5\n4,37\n8,66\n16,100\n")
     explorer = USLExplorer(data={"mine": frame})
-    assert explorer.fig.layout.xaxis.title.text == "load N (users)"
+    assert explorer.fig.layout.xaxis.title.text == "load N (simulated users)"
     assert explorer.fig.layout.yaxis.title.text == "throughput X (scripts per hour)"
     assert explorer.inputs["alpha"].disabled and explorer.inputs["beta"].disabled
     explorer.set(dataset="mine", what_if=True)

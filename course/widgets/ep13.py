@@ -282,7 +282,7 @@ class ChaosDashboard(CourseWidget):
             # Up to past the ~700 calls a 10 s window holds at 70 product requests/s: near and
             # above that the breaker trips late (in the crash, not the slowdown) or never.
             "minimum_calls": widgets.IntSlider(value=HYSTRIX.minimum_calls, min=10, max=1500, step=10,
-                                               description="breaker needs ≥ calls in its 10 s window",
+                                               description="minimum calls in its 10 s window",
                                                style=_STYLE),
             "open_duration": widgets.FloatSlider(value=HYSTRIX.open_duration, min=1.0, max=20.0,
                                                  step=1.0, description="open for (s)", style=_STYLE),

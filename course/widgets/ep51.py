@@ -483,7 +483,7 @@ class CapacityCostCurve(CourseWidget):
 
 DEFAULT_WEIGHTS = {"cost_per_hour": 2.0, "p95_ms": 1.0, "headroom_pct": 2.0, "operational_risk": 1.0}
 #: The criteria of :func:`default_capacity_plans` in words, with their units.
-CRITERIA_WORDS = {"cost_per_hour": "cost ($ per hour)", "p95_ms": "95th percentile latency (ms)",
+CRITERIA_WORDS = {"cost_per_hour": "cost ($ per hour)", "p95_ms": "p95 latency (ms)",
                   "headroom_pct": "headroom (%)", "operational_risk": "operational risk (1–5)"}
 
 

@@ -36,7 +36,7 @@ IMPLEMENTATION = "series-3/ep51-mathematics-of-scale/2-implementation"
 #: Registered data sets with a (load, throughput) pair of columns.
 USL_DATASETS = {"specsdm91": ("load_users", "throughput_scripts_per_hour")}
 #: Axis titles with the units of each data set; an uploaded CSV keeps the units of its columns.
-USL_AXES = {"specsdm91": ("load N (users)", "throughput X (scripts per hour)")}
+USL_AXES = {"specsdm91": ("load N (simulated users)", "throughput X (scripts per hour)")}
 UPLOADED_AXES = ("load N (in your data's units)", "throughput X (in your data's units)")
 METHODS = {"non-linear least squares, γ free": "nonlinear",
            "deviation from linearity, γ = X(1)": "deviation"}
