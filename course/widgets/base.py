@@ -97,7 +97,7 @@ class CourseWidget:
             self._refresh()
 
     def plotly_figures(self) -> list[go.FigureWidget]:
-        """The plotly FigureWidgets among :meth:`figures`."""
+        """The plotly FigureWidgets among :meth:`figures` (tables and buttons left out)."""
         return [fig for fig in self.figs if isinstance(fig, go.FigureWidget)]
 
     def _refresh(self) -> None:
@@ -117,6 +117,14 @@ class CourseWidget:
 
         Models name their parameters; the learner knows the labels. (Widgets whose controls
         are in other units than the model's raise their own messages before calling it.)
+
+        >>> class Rate(CourseWidget):
+        ...     def controls(self):
+        ...         return {"arrival_rate": widgets.FloatSlider(value=1.0, description="λ (per s)")}
+        ...     def update(self, arrival_rate):
+        ...         pass
+        >>> Rate().in_words("arrival_rate must be > 0; got 0")
+        'λ (per s) must be > 0; got 0'
         """
         for name, control in self.inputs.items():
             label = getattr(control, "description", "")

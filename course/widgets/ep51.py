@@ -488,7 +488,11 @@ CRITERIA_WORDS = {"cost_per_hour": "cost ($ per hour)", "p95_ms": "p95 latency (
 
 
 def criterion_words(name: str) -> str:
-    """A criterion's name as a learner reads it: ``criterion_words("p95_ms")`` → '95th percentile latency (ms)'."""
+    """A criterion's name as a learner reads it, with its unit.
+
+    >>> criterion_words("p95_ms"), criterion_words("energy_kwh")
+    ('p95 latency (ms)', 'energy kwh')
+    """
     return CRITERIA_WORDS.get(name, str(name).replace("_", " "))
 
 

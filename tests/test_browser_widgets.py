@@ -1,0 +1,277 @@
+"""What the learner's browser draws is what the kernel meant: every registered widget, in a real JupyterLab.
+
+One JupyterLab (headless Debian Chromium) runs one generated notebook with one cell per
+widget of :func:`course.widgets.registry.discover`. For each widget, the test compares the
+figure the page holds (``data`` and ``layout`` of each plotly graph div, what plotly.js was
+given) with the kernel's figure (``to_plotly_json()``, printed by the kernel as JSON):
+
+1. right after display, before any interaction — a FigureWidget updated before it was shown
+   once reached the browser with ``null`` for every property the update did not touch;
+2. after one slider step driven from the browser (focus the slider's handle, press
+   ArrowRight), once the kernel has seen the new value.
+
+Only the keys the kernel set are compared (plotly.js adds its defaults in the browser);
+numbers with a relative tolerance of 1e-9 (JSON round trips), strings and booleans exactly.
+Nothing is timed: each comparison waits (generously) until it holds, and a failure shows
+the differences. Screenshots and the page's console go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+
+import nbformat
+import pytest
+from browser_support import (
+    ARTIFACTS,
+    Lab,
+    launch_chromium,
+    plain_plotly,
+    require_chromium,
+    start_lab,
+    stop_lab,
+)
+
+from course.widgets.registry import discover
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+NAMES = sorted(discover())
+NOTEBOOK = "widgets.ipynb"
+#: How long the page may take to agree with the kernel: generous, the cores are shared.
+AGREE_TIMEOUT = 45.0
+REL_TOLERANCE = 1e-9
+#: Layout keys not compared: the theme (plotly.js expands it) — not something a widget computes.
+SKIPPED_LAYOUT_KEYS = {"template"}
+
+SETUP = """\
+import json
+import plotly.graph_objects as go
+import plotly.utils
+from course.widgets.registry import discover
+
+SPECS = discover()
+W = {}
+
+def _figures(name):
+    return [fig for fig in W[name].figs if isinstance(fig, go.FigureWidget)]
+
+def _kernel_figures(name):
+    print(json.dumps([fig.to_plotly_json() for fig in _figures(name)], cls=plotly.utils.PlotlyJSONEncoder))
+
+def _first_control(name):
+    # prints [key, index among the widget's sliders (or number boxes), "slider" or "number"]
+    for kind, suffixes in (("slider", ("Slider",)), ("number", ("FloatText", "IntText"))):
+        keys = [key for key, c in W[name].inputs.items() if type(c).__name__.endswith(suffixes)]
+        for index, key in enumerate(keys):
+            control = W[name].inputs[key]
+            if not control.disabled and (kind == "number" or control.value < control.max):
+                print(json.dumps([key, index, kind]))
+                return
+    print(json.dumps(None))
+"""
+
+
+def widget_cell(name: str) -> str:
+    return f"W[{name!r}] = SPECS[{name!r}].factory()\nW[{name!r}]"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab with the generated notebook open and run, in headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    root = tmp_path_factory.mktemp("widgets")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SETUP)]
+                                  + [nbformat.v4.new_code_cell(widget_cell(name)) for name in NAMES])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, root / NOTEBOOK)
+    server = start_lab(root=root, cwd=root, state=root / ".lab-state")
+    playwright = sync_playwright().start()
+    browser = None
+    try:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(60_000)
+        lab = Lab(page, server)
+        lab.load()
+        lab.open(NOTEBOOK)
+        lab.run_all()
+        # every widget drew every one of its plots
+        lab.page.wait_for_function(
+            """(n) => { const ws = document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .dsu-widget');
+                return ws.length === n && Array.from(ws).every(w =>
+                    Array.from(w.querySelectorAll('.js-plotly-plot')).length > 0 &&
+                    Array.from(w.querySelectorAll('.js-plotly-plot')).every(p => p._fullData && p._fullData.length)); }""",
+            arg=len(NAMES), timeout=180_000)
+        yield lab
+    finally:
+        if browser is not None:
+            browser.close()
+        playwright.stop()
+        stop_lab(server)
+        (ARTIFACTS / "browser-widgets-jupyterlab.log").write_text(server.log_tail(200_000))
+
+
+# --------------------------------------------------------------------------- kernel and page
+
+
+def kernel_output(lab: Lab, code: str) -> str:
+    """Run ``code`` in the notebook's kernel (outside any cell) and return what it printed."""
+    result = lab.page.evaluate("""async (code) => {
+        const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+        const future = kernel.requestExecute({code, store_history: false, silent: false});
+        let out = '', error = null;
+        future.onIOPub = (msg) => {
+            if (msg.header.msg_type === 'stream') out += msg.content.text;
+            if (msg.header.msg_type === 'error') error = msg.content.ename + ': ' + msg.content.evalue;
+        };
+        await future.done;
+        return {out, error};
+    }""", code)
+    if result["error"]:
+        raise AssertionError(f"kernel error running {code!r}: {result['error']}")
+    return result["out"]
+
+
+def kernel_figures(lab: Lab, name: str) -> list[dict]:
+    return plain_plotly(json.loads(kernel_output(lab, f"_kernel_figures({name!r})")))
+
+
+def page_figures(lab: Lab, index: int) -> list[dict]:
+    """``data`` and ``layout`` of each plotly graph of the index-th course widget, as plain JSON."""
+    return json.loads(lab.page.evaluate("""(i) => {
+        const w = document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .dsu-widget')[i];
+        const plain = (key, value) => ArrayBuffer.isView(value) ? Array.from(value) : value;
+        return JSON.stringify(Array.from(w.querySelectorAll('.js-plotly-plot'))
+            .map(p => ({data: p.data, layout: p.layout})), plain);
+    }""", index))
+
+
+def differences(kernel, page, path: str = "") -> list[str]:
+    """Where ``page`` disagrees with ``kernel`` on a key the kernel set (numbers within tolerance)."""
+    if isinstance(kernel, dict):
+        if not isinstance(page, dict):
+            return [f"{path}: kernel {_short(kernel)}, page {_short(page)}"]
+        found = []
+        for key, value in kernel.items():
+            if path == "layout" and key in SKIPPED_LAYOUT_KEYS:
+                continue
+            found += differences(value, page.get(key), f"{path}.{key}" if path else key)
+        return found
+    if isinstance(kernel, list):
+        if not isinstance(page, list) or len(page) != len(kernel):
+            return [f"{path}: kernel {_short(kernel)}, page {_short(page)}"]
+        found = []
+        for index, (k, p) in enumerate(zip(kernel, page)):
+            found += differences(k, p, f"{path}[{index}]")
+        return found
+    if isinstance(kernel, bool) or isinstance(page, bool) or kernel is None or isinstance(kernel, str):
+        return [] if kernel == page else [f"{path}: kernel {_short(kernel)}, page {_short(page)}"]
+    if isinstance(kernel, (int, float)):
+        if isinstance(page, (int, float)) and math.isclose(kernel, page, rel_tol=REL_TOLERANCE, abs_tol=1e-12):
+            return []
+        return [f"{path}: kernel {_short(kernel)}, page {_short(page)}"]
+    return [] if kernel == page else [f"{path}: kernel {_short(kernel)}, page {_short(page)}"]
+
+
+def _short(value) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def figure_differences(kernel: list[dict], page: list[dict]) -> list[str]:
+    if len(kernel) != len(page):
+        return [f"the kernel has {len(kernel)} figures, the page {len(page)}"]
+    found = []
+    for index, (k, p) in enumerate(zip(kernel, page)):
+        found += [f"figure {index}: {d}" for d in differences({"data": k["data"]}, {"data": p["data"]})]
+        found += [f"figure {index}: {d}" for d in differences(k.get("layout", {}), p["layout"], "layout")]
+    return found
+
+
+def wait_until_page_agrees(lab: Lab, name: str, timeout: float = AGREE_TIMEOUT) -> list[str]:
+    """Differences between the kernel's and the page's figures, waiting up to ``timeout`` s for none."""
+    index = NAMES.index(name)
+    kernel = kernel_figures(lab, name)
+    deadline = time.monotonic() + timeout
+    while True:
+        found = figure_differences(kernel, page_figures(lab, index))
+        if not found or time.monotonic() > deadline:
+            return found
+        lab.page.wait_for_timeout(250)
+
+
+def move_first_control(lab: Lab, name: str) -> str:
+    """One step of the widget's first slider that can move right (focus its handle, ArrowRight) —
+    or, in a widget of number boxes only, of its first enabled box (ArrowUp, Enter); return the
+    control's name once the kernel holds the new value."""
+    found = json.loads(kernel_output(lab, f"_first_control({name!r})"))
+    assert found, f"{name} has no slider or number box to move"
+    control, index, kind = found
+    read = f"print(repr(W[{name!r}].inputs[{control!r}].value))"
+    before = kernel_output(lab, read)
+    widget = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .dsu-widget").nth(NAMES.index(name))
+    widget.scroll_into_view_if_needed()
+    if kind == "slider":
+        widget.locator(".widget-slider .noUi-handle").nth(index).focus()
+        lab.page.keyboard.press("ArrowRight")
+    else:
+        widget.locator(".widget-text input").nth(index).focus()
+        lab.page.keyboard.press("ArrowUp")
+        lab.page.keyboard.press("Enter")
+    deadline = time.monotonic() + AGREE_TIMEOUT
+    while kernel_output(lab, read) == before:
+        assert time.monotonic() < deadline, f"{name}: the kernel never saw {control} move"
+        lab.page.wait_for_timeout(100)
+    return control
+
+
+# --------------------------------------------------------------------------- the test
+
+
+def test_every_widget_shows_the_kernels_figure_before_and_after_a_slider_step(lab, subtests):
+    """For every registered widget: does the page's figure equal the kernel's, on first display
+    and after one slider step driven from the browser?"""
+    for name in NAMES:
+        with subtests.test(msg=f"{name}: first display"):
+            found = wait_until_page_agrees(lab, name)
+            if found:
+                lab.screenshot(f"FAILED-widget-{name}-first-display")
+            assert not found, f"{name} on first display, {len(found)} differences:\n" + "\n".join(found[:20])
+        with subtests.test(msg=f"{name}: after a slider step"):
+            control = move_first_control(lab, name)
+            found = wait_until_page_agrees(lab, name)
+            if found:
+                lab.screenshot(f"FAILED-widget-{name}-after-{control}")
+            assert not found, f"{name} after a step of {control}, {len(found)} differences:\n" + "\n".join(found[:20])
+    errors = lab.error_outputs()
+    assert errors == [], errors
+    assert not [line for line in lab.console if line.startswith("pageerror")], lab.console
+
+
+#: A slider track shorter than this is hard to set to a value (ipywidgets' default box gave 40–70 px).
+MIN_TRACK_PX = 180
+
+
+def test_every_slider_has_a_usable_track_and_an_unclipped_readout(lab):
+    """Is every slider's track at least MIN_TRACK_PX wide, with its label and readout shown whole?"""
+    sliders = lab.page.evaluate("""() => Array.from(document.querySelectorAll(
+            '.jp-NotebookPanel:not(.lm-mod-hidden) .dsu-widget .widget-slider')).map(s => {
+        const track = s.querySelector('.noUi-target, .slider-container');
+        const label = s.querySelector('.widget-label');
+        const readout = s.querySelector('.widget-readout');
+        return {label: label ? label.textContent : '', track: track ? track.getBoundingClientRect().width : 0,
+                labelClipped: label ? label.scrollWidth > label.clientWidth + 1 : false,
+                readout: readout ? readout.textContent : '',
+                readoutClipped: readout ? readout.scrollWidth > readout.clientWidth + 1 : false};
+    })""")
+    assert sliders, "no slider on the page"
+    narrow = [s for s in sliders if s["track"] < MIN_TRACK_PX]
+    clipped = [s for s in sliders if s["labelClipped"] or s["readoutClipped"]]
+    lab.screenshot("widgets-sliders")
+    assert not narrow, f"slider tracks under {MIN_TRACK_PX} px: {narrow}"
+    assert not clipped, f"labels or readouts cut off: {clipped}"
