@@ -172,7 +172,7 @@ def test_the_feedback_shows_no_answer_key(graded):
         cell = next(c for c in nbformat.reads(text, as_version=4).cells
                     if c.metadata.get("nbgrader", {}).get("grade_id") == TARGETS[episode]["graded"])
         failure = json.dumps(cell.outputs)
-        assert "AnswerCheckFailed" in failure and "for the inputs" in failure
+        assert '"output_type": "error"' in failure and "for the inputs" in failure
 
 
 def test_the_other_checkout_is_invisible(graded):
