@@ -5,7 +5,9 @@ recursion, compiled with numba: tens of millions of customers in seconds. The *r
 path* (:mod:`.reference`) is an event-list simulator a learner can read, with networks,
 finite buffers and impatient customers, and tidy per-visit records. Both draw from the
 same seeded random streams, so for M/M/c they return identical waits. Every run takes a
-``seed`` (or numpy Generator) and reports confidence intervals, not just means.
+``seed`` (or numpy Generator) and reports confidence intervals, not just means. The event
+loop, the streams and the distributions are the kit's one simulation core, :mod:`course.sim`,
+shared with the pattern simulator of :mod:`course.patterns`.
 
 Glossary (times in seconds, rates per second; queueing symbols as in :mod:`course.queueing`):
 
