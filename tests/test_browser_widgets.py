@@ -8,7 +8,13 @@ given) with the kernel's figure (``to_plotly_json()``, printed by the kernel as 
 1. right after display, before any interaction — a FigureWidget updated before it was shown
    once reached the browser with ``null`` for every property the update did not touch;
 2. after one slider step driven from the browser (focus the slider's handle, press
-   ArrowRight), once the kernel has seen the new value.
+   ArrowRight; the Little's law solver has number boxes only: ArrowUp, Enter), once the
+   kernel has seen the new value;
+3. in a second view of the widget made after that step (a new last cell showing it again,
+   as when a tab is reopened): a view made from the browser's own copy of the state, which
+   plotly.js edit messages had left without some properties.
+
+A final test checks that every slider has a usable track and shows its label and readout whole.
 
 Only the keys the kernel set are compared (plotly.js adds its defaults in the browser);
 numbers with a relative tolerance of 1e-9 (JSON round trips), strings and booleans exactly.
@@ -193,9 +199,11 @@ def figure_differences(kernel: list[dict], page: list[dict]) -> list[str]:
     return found
 
 
-def wait_until_page_agrees(lab: Lab, name: str, timeout: float = AGREE_TIMEOUT) -> list[str]:
-    """Differences between the kernel's and the page's figures, waiting up to ``timeout`` s for none."""
-    index = NAMES.index(name)
+def wait_until_page_agrees(lab: Lab, name: str, index: int | None = None,
+                           timeout: float = AGREE_TIMEOUT) -> list[str]:
+    """Differences between the kernel's and the page's figures (of the index-th widget on the page,
+    by default the widget's own cell), waiting up to ``timeout`` s for none."""
+    index = NAMES.index(name) if index is None else index
     kernel = kernel_figures(lab, name)
     deadline = time.monotonic() + timeout
     while True:
@@ -230,6 +238,27 @@ def move_first_control(lab: Lab, name: str) -> str:
     return control
 
 
+def second_view(lab: Lab, name: str) -> list[str]:
+    """Show the widget again in a new last cell — a view made from the browser's copy of the
+    widget state after moves, as when a notebook tab is reopened — and compare it with the kernel."""
+    cell = lab.page.evaluate("""(source) => {
+        const nb = window.jupyterapp.shell.currentWidget.content;
+        nb.model.sharedModel.insertCell(nb.model.cells.length, {cell_type: 'code', source});
+        return nb.model.cells.length - 1;
+    }""", f"W[{name!r}]")
+    try:
+        lab.run_cell(cell)
+        lab.page.wait_for_function(
+            """(n) => { const ws = document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .dsu-widget');
+                return ws.length === n + 1 && Array.from(ws[n].querySelectorAll('.js-plotly-plot')).length > 0 &&
+                    Array.from(ws[n].querySelectorAll('.js-plotly-plot')).every(p => p._fullData && p._fullData.length); }""",
+            arg=len(NAMES), timeout=AGREE_TIMEOUT * 1000)
+        return wait_until_page_agrees(lab, name, index=len(NAMES))
+    finally:
+        lab.page.evaluate("""(i) => window.jupyterapp.shell.currentWidget.content.model.sharedModel.deleteCell(i)""",
+                          cell)
+
+
 # --------------------------------------------------------------------------- the test
 
 
@@ -248,6 +277,11 @@ def test_every_widget_shows_the_kernels_figure_before_and_after_a_slider_step(la
             if found:
                 lab.screenshot(f"FAILED-widget-{name}-after-{control}")
             assert not found, f"{name} after a step of {control}, {len(found)} differences:\n" + "\n".join(found[:20])
+        with subtests.test(msg=f"{name}: a second view after the step"):
+            found = second_view(lab, name)
+            if found:
+                lab.screenshot(f"FAILED-widget-{name}-second-view")
+            assert not found, f"{name}, second view, {len(found)} differences:\n" + "\n".join(found[:20])
     errors = lab.error_outputs()
     assert errors == [], errors
     assert not [line for line in lab.console if line.startswith("pageerror")], lab.console

@@ -121,16 +121,19 @@ def test_figures_are_complete_before_their_first_display(spec, sent_states):
             assert edits_after == [], f"{spec.name}: edits sent ahead of any view: {edits_after}"
 
 
-def test_after_display_moves_travel_as_edits(sent_states):
-    """Once shown, does a move send a plotly.js edit, not the whole figure again?"""
-    from course.widgets.ep51 import QueueExplorer
+def test_after_display_a_move_is_an_edit_and_later_views_get_the_kernels_figure(sent_states):
+    """Once shown, does a move send a plotly.js edit to the open views and, for any view made later
+    (a reopened tab, a second display), the complete figure as the widget's state?"""
+    from course.widgets.ep13 import ResilienceCostCalculator
 
-    explorer = QueueExplorer()
-    explorer.ui  # noqa: B018 — building the box is what marks the widget as shown
-    sent_states.clear()
-    explorer.set(utilization=0.5)
-    names = {name for _, message in sent_states for name, value in message.items() if value != "null"}
-    assert "_py2js_update" in names and "_widget_data" not in names
+    calculator = ResilienceCostCalculator()
+    calculator.ui  # noqa: B018 — building the box is what marks the widget as shown
+    before = len(sent_states)
+    calculator.set(incidents_per_year=7.0)
+    names = {name for _, message in sent_states[before:] for name, value in message.items() if value != "null"}
+    assert "_py2js_update" in names
+    state, edits_after = _page_state_at_display(calculator.fig, sent_states)
+    assert state == _kernel_state(calculator.fig) and edits_after == []
 
 
 # --------------------------------------------------------------------------- every control shows its effect

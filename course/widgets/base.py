@@ -88,13 +88,18 @@ class CourseWidget:
         """Run :meth:`update` with the current control values; show any ValueError.
 
         Before the widget is first shown, the figures are built in full instead of sent as
-        edits (see :func:`built_before_display`).
+        edits (see :func:`built_before_display`). Once shown, the open views get the edits
+        and the complete figure is synced as well, for views made later (a reopened tab, a
+        second display): the browser's own copy, edited by plotly.js messages, loses
+        properties (a reopened resilience-cost bar chart lost its line's x values).
         """
         if not self.shown:
             with built_before_display(self.plotly_figures()):
                 self._refresh()
         else:
             self._refresh()
+            for fig in self.plotly_figures():
+                sync_full_state(fig)
 
     def plotly_figures(self) -> list[go.FigureWidget]:
         """The plotly FigureWidgets among :meth:`figures` (tables and buttons left out)."""
@@ -229,6 +234,11 @@ def built_before_display(figures):
             stack.enter_context(fig.hold_sync())
         yield
         for fig in figures:
-            # The attributes FigureWidget syncs as its initial state (set in its __init__).
-            fig._widget_data = copy.deepcopy(fig._data)
-            fig._widget_layout = copy.deepcopy(fig._layout_obj._props)
+            sync_full_state(fig)
+
+
+def sync_full_state(fig: go.FigureWidget) -> None:
+    """Send the figure's complete data and layout as the state a new view of it draws."""
+    # The attributes FigureWidget syncs as its initial state (set in its __init__).
+    fig._widget_data = copy.deepcopy(fig._data)
+    fig._widget_layout = copy.deepcopy(fig._layout_obj._props)
