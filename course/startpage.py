@@ -24,7 +24,7 @@ from course.syllabus import Syllabus, learning_path, load_syllabus
 
 START_PAGE = "START-HERE.ipynb"
 PROGRESS_HEADING = "Your progress and search"
-WIDGET_NOTE = ("Widgets (sliders, explorers) show *Error displaying widget: model not found* in a "
+WIDGET_NOTE = ('Widgets (sliders, explorers) show "Error displaying widget: model not found" in a '
                "notebook you reopen until you run its cells again (Run → Run All Cells): the "
                "notebook stores their place, not the live widget.")
 

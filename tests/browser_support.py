@@ -62,14 +62,20 @@ class LabServer:
         return self.log.read_text(errors="replace")[-characters:] if self.log.exists() else ""
 
 
+def write_lab_settings(state: Path, settings: dict[str, dict]) -> None:
+    """Write JupyterLab user settings (file name -> values) into the test server's settings
+    folder. The server reads them at each page load, so a page loaded afterwards uses them."""
+    for relative, values in settings.items():
+        path = state / "lab-settings" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+
+
 def start_lab(root: Path, cwd: Path, state: Path, env: dict[str, str] | None = None,
               timeout: float = 120.0) -> LabServer:
     """Start JupyterLab serving ``root`` (run from ``cwd``); return once it answers."""
     settings = state / "lab-settings"
-    for relative, values in LAB_SETTINGS.items():
-        path = settings / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
+    write_lab_settings(state, LAB_SETTINGS)
     port, token = free_port(), secrets.token_hex(16)
     environment = dict(os.environ)
     environment.update({
