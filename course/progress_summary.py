@@ -190,12 +190,15 @@ class CourseProgress:
                 return ep
         raise ValueError(f"unknown episode {episode_id!r}; known: {', '.join(e.episode_id for e in self.episodes)}")
 
+    def in_learning_order(self) -> tuple[EpisodeProgress, ...]:
+        """The episodes in the order to take them (:func:`course.syllabus.learning_path`)."""
+        order = {ep.id: i for i, ep in enumerate(learning_path(self.syllabus))}
+        return tuple(sorted(self.episodes, key=lambda ep: order.get(ep.episode_id, len(order))))
+
     def next_notebook(self) -> Suggestion | None:
         """The notebook to work on next, with the reason; None when everything is done."""
         complete = {ep.episode_id for ep in self.episodes if ep.complete}
-        order = {ep.id: i for i, ep in enumerate(learning_path(self.syllabus))}
-        path = sorted(self.episodes, key=lambda ep: order.get(ep.episode_id, len(order)))
-        ready = [ep for ep in path if set(ep.prerequisites) <= complete]
+        ready = [ep for ep in self.in_learning_order() if set(ep.prerequisites) <= complete]
         for ep in [e for e in ready if e.started] + ready:
             for nb in ep.notebooks:
                 if nb.done:

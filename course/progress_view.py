@@ -28,11 +28,12 @@ FIGURE_TITLE = "Your progress by episode"
 
 
 def progress_figure(progress: CourseProgress) -> go.Figure:
-    """Completion and objectives covered per episode, in percent."""
-    labels = [ep.episode_id.upper() for ep in progress.episodes]
-    completion = [round(100 * ep.completion, 1) for ep in progress.episodes]
+    """Completion and objectives covered per episode (in the order to take them), in percent."""
+    episodes = progress.in_learning_order()
+    labels = [ep.episode_id.upper() for ep in episodes]
+    completion = [round(100 * ep.completion, 1) for ep in episodes]
     covered = [round(100 * len(ep.objectives_covered) / len(ep.objectives), 1) if ep.objectives else 0.0
-               for ep in progress.episodes]
+               for ep in episodes]
     fig = go.Figure(
         data=[
             go.Bar(name="Completion (%)", x=labels, y=completion, marker_color="#1565c0",
@@ -67,7 +68,7 @@ def progress_markdown(progress: CourseProgress, workspace: Path | None) -> str:
         "| Notebooks opened | Notebooks done | Objectives covered | Completion |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for ep in progress.episodes:
+    for ep in progress.in_learning_order():
         lines.append(
             f"| {ep.episode_id.upper()} · {ep.title} | {ep.exercises_passed} of {len(ep.exercises)} "
             f"| {ep.exercises_attempted} of {len(ep.exercises)} "
@@ -78,7 +79,7 @@ def progress_markdown(progress: CourseProgress, workspace: Path | None) -> str:
     lines += ["", "*Exercises are the self-checks of the lesson notebooks; assessment questions count "
               "once their visible checks pass (the hidden tests run when the assessment is graded).*"]
     texts = progress.syllabus.objectives()
-    for ep in progress.episodes:
+    for ep in progress.in_learning_order():
         if not ep.started:
             continue
         lines += ["", f"**{ep.episode_id.upper()}: what you can do so far** (✔ practised and "

@@ -637,3 +637,15 @@ def test_a_kernel_knows_its_notebook_from_jupyter_server(tmp_path, monkeypatch):
     monkeypatch.delenv("JPY_SESSION_NAME")
     progress.mark_finished(workspace=ws)
     assert [(e.subject, e.outcome) for e in ProgressStore(ws).events()] == [("ep13/assessment", "opened")]
+
+
+def test_the_start_page_lists_episodes_in_the_order_to_take_them(tmp_path):
+    """Do the chart and the table list Ep51 before Ep13, which needs it, although the syllabus
+    lists Ep13 (series 1) first?"""
+    from course.syllabus import load_syllabus
+
+    assert [ep.id for ep in load_syllabus().episodes()] == ["ep13", "ep51"]
+    summary = summarize(make_workspace(tmp_path / "ws"))
+    assert list(progress_figure(summary).data[0].x) == ["EP51", "EP13"]
+    text = progress_markdown(summary, tmp_path)
+    assert text.index("| EP51 ·") < text.index("| EP13 ·")
