@@ -276,6 +276,7 @@ def test_every_widget_shows_the_kernels_figure_before_and_after_a_slider_step(la
             found = wait_until_page_agrees(lab, name)
             if found:
                 lab.screenshot(f"FAILED-widget-{name}-after-{control}")
+            lab.screenshot(f"widget-{name}")  # for a reviewer's eye: the widget after the step
             assert not found, f"{name} after a step of {control}, {len(found)} differences:\n" + "\n".join(found[:20])
         with subtests.test(msg=f"{name}: a second view after the step"):
             found = second_view(lab, name)

@@ -4,7 +4,13 @@ A widget owns a dict of ipywidgets controls, one or more plotly ``FigureWidget``
 updated in place (never re-created), and a message line. When a control moves,
 :meth:`CourseWidget.refresh` calls :meth:`CourseWidget.update` with the current values; a
 ``ValueError`` from the model (for example an unstable queue) is shown in the message line
-instead of a traceback.
+instead of a traceback, in the controls' words (:meth:`CourseWidget.in_words`), while the last
+valid figures and tables stay greyed out.
+
+What the browser draws is the kernel's figure: before the widget is first shown its figures
+are built in full and sent once (:func:`built_before_display`); afterwards each move is sent
+as a plotly.js edit and the complete figure is kept as the state of any later view. Sliders
+get a fixed label column and a usable track (:data:`SLIDER_WIDTH`).
 
 Subclasses implement ``controls()``, ``figures()`` and ``update(**values)``.
 

@@ -432,6 +432,8 @@ class ResilienceCostCalculator(CourseWidget):
                                  marker=dict(size=12, symbol="x", color="black")), 1, 2)
         fig.update_xaxes(title_text="incidents per year", row=1, col=2)
         fig.update_yaxes(title_text="dollars per year", row=1, col=1)
+        fig.update_yaxes(title_text="net benefit (dollars per year)", row=1, col=2)
+        fig.update_yaxes(tickprefix="$")
         fig.update_layout(height=380, margin=dict(l=70, r=20, t=50, b=50),
                           legend=dict(orientation="h", y=-0.25))
         self.fig = go.FigureWidget(fig)

@@ -440,7 +440,7 @@ class CapacityCostCurve(CourseWidget):
     def figures(self):
         self.answer = widgets.HTML()
         self.fig = _figure(
-            "Cost per hour against the number of servers", "servers c", "$ per hour",
+            "Cost per hour against the number of servers", "servers c", "cost (dollars per hour)",
             [go.Scatter(x=[1], y=[0.0], mode="lines", name="servers"),
              go.Scatter(x=[1], y=[0.0], mode="lines", name="SLA penalties"),
              go.Scatter(x=[1], y=[0.0], mode="lines+markers", name="total"),
@@ -449,6 +449,7 @@ class CapacityCostCurve(CourseWidget):
              go.Scatter(x=[1], y=[0.0], mode="markers", marker=dict(size=12, symbol="circle-open"),
                         name="inspected plan")],
         )
+        self.fig.update_yaxes(tickprefix="$")
         return [self.answer, self.fig]
 
     def update(self, arrival_rate, service_time_ms, target_time_ms, server_cost_per_hour,
@@ -457,7 +458,8 @@ class CapacityCostCurve(CourseWidget):
                              server_cost_per_hour, penalty_per_late_request)
         capacity = servers * 1000.0 / service_time_ms
         if arrival_rate >= capacity:
-            raise _unstable(f"λ = {arrival_rate:,.0f} req/s on {servers} servers of {service_time_ms:g} ms "
+            pool = f"{servers} server{'s' if servers != 1 else ''}"
+            raise _unstable(f"λ = {arrival_rate:,.0f} req/s on {pool} of {service_time_ms:g} ms "
                             f"(at most {capacity:,.0f} req/s)", arrival_rate / capacity)
         inspected = plan.hourly_cost(servers)
         table = plan.table()
