@@ -162,7 +162,7 @@ def grade_batch(root: Path, episode: str, options: GradingOptions | None = None,
     """
     from grading.answer_keys import load_answer_key
     from grading.secret import grading_secret, student_seed
-    from grading.stripped_course import build_stripped_course
+    from grading.stripped_course import build_stripped_course, warm_numba_cache
 
     options = options or GradingOptions()
     root = Path(root).resolve()
@@ -193,12 +193,14 @@ def grade_batch(root: Path, episode: str, options: GradingOptions | None = None,
         key = load_answer_key(episode, answer_key)
         key_module = (answer_key or f"grading.answer_keys.{episode}") if key is not None else None
         stripped = str(build_stripped_course(key.forbidden, root / ".grading-cache")) if key is not None else None
+        numba_cache = warm_numba_cache(root / ".grading-cache")
         secret = grading_secret(root)
         common = {"episode": episode, "course_id": course_id, "references": refs, "scratch": str(scratch),
                   "template": str(template), "data_files": str(root / "source" / episode), "level": level,
                   "policy": policy, "main_config": str(root / "nbgrader_config.py"),
                   "cell_timeout": options.cell_timeout, "kernel_restarts": options.kernel_restarts,
-                  "output_limit": options.output_kb * 1024, "answer_key": key_module, "stripped_course": stripped}
+                  "output_limit": options.output_kb * 1024, "answer_key": key_module, "stripped_course": stripped,
+                  "numba_cache": str(numba_cache) if numba_cache else None}
         jobs = [dict(common, student=student, folder=str(folder), seed=student_seed(secret, student, episode))
                 for student, folder in folders.items()]
         manual = {(name, c.grade_id) for name, ref in refs.items() for c in ref.cells if c.kind == "manual"}

@@ -47,13 +47,17 @@ def read_sandbox_file(path: str | Path) -> tuple[str, SandboxPolicy, Path, str |
 
 
 def write_sandbox_file(path: Path, level: str, policy: SandboxPolicy, boxes: Path,
-                       stripped_course: str | None = None) -> None:
+                       stripped_course: str | None = None, numba_cache: str | None = None) -> None:
     """Write the policy :class:`SandboxKernelManager` reads (see :func:`read_sandbox_file`)."""
     from dataclasses import asdict
 
     raw = {"level": level, "limits": asdict(policy.limits), "read_only": list(policy.read_only),
-           "boxes": str(boxes), "stripped_course": stripped_course}
+           "boxes": str(boxes), "stripped_course": stripped_course, "numba_cache": numba_cache}
     Path(path).write_text(json.dumps(raw, indent=1), encoding="utf-8")
+
+
+def _numba_cache(path: str | Path) -> str | None:
+    return json.loads(Path(path).read_text(encoding="utf-8")).get("numba_cache")
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -80,10 +84,15 @@ class SandboxKernelManager(AsyncKernelManager):
         for sub in ("ipc", "home", "work"):
             (box / sub).mkdir(parents=True, mode=0o700)
         os.chmod(box, 0o711)
+        warm = _numba_cache(self.sandbox_file)
+        if warm and not self.checking:  # a private, writable copy of the compiled simulation kernels
+            shutil.copytree(warm, box / "home" / ".numba", ignore=shutil.ignore_patterns("complete"))
         uid = UID_BASE + secrets.randbelow(100_000_000) if os.geteuid() == 0 and level != RLIMITS_ONLY else None
         if uid is not None:
             for sub in ("ipc", "home", "work"):
-                os.chown(box / sub, uid, uid)
+                for folder, dirs, files in os.walk(box / sub):
+                    for name in [folder, *(os.path.join(folder, n) for n in dirs + files)]:
+                        os.lchown(name, uid, uid)
         course = stripped if self.checking else COURSE_TARGET
         if self.checking and not stripped:
             raise ValueError("a checking kernel needs the stripped course copy in the sandbox file")

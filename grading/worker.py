@@ -95,7 +95,8 @@ def prepare_job(job: dict) -> tuple[Path, dict[str, list[dict]]]:
     stamp = folder / "timestamp.txt"
     root = make_private_root(Path(job["scratch"]), Path(job["template"]), job["episode"], job["student"], repaired,
                              Path(job["data_files"]), stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else None)
-    write_sandbox_file(root / "sandbox.json", job["level"], job["policy"], root / "boxes", job.get("stripped_course"))
+    write_sandbox_file(root / "sandbox.json", job["level"], job["policy"], root / "boxes", job.get("stripped_course"),
+                       job.get("numba_cache"))
     return root, issues
 
 
