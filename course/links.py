@@ -25,8 +25,11 @@ was already open and rendered). What it does follow at once is a link to a *cell
 scrolls the cell to the top of the window. Authors keep writing readable heading links
 (checked here); :func:`with_landing_links` rewrites those that lead to another notebook into
 cell links when ``dsu build`` copies the notebooks into the learner's workspace, and search
-results (:mod:`course.search`) link to cells directly. A link within the same notebook works
-as written and is left alone. A ``#cell-id=…`` link is checked to name a cell of its target.
+results (:mod:`course.search`) link to cells directly. A ``#cell-id=…`` link is checked to
+name a cell of its target. A link within the same notebook is left as written: JupyterLab
+follows it once the notebook is drawn; with its default settings (cells drawn as they come
+into view) a click before that does nothing, and the cells above a far section, measured as
+they are drawn, can leave its heading a line or two above the window (JupyterLab 4.6.6).
 
 >>> import nbformat
 >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(

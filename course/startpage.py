@@ -52,7 +52,7 @@ def where_to_begin_markdown(syllabus: Syllabus | None = None) -> str:
         first = ep.notebooks[0] if ep.notebooks else None
         opening = f" — open [{first.title}]({first.relative_path.as_posix()})" if first else ""
         lines.append(f"{number}. **{_episode_label(ep)}** ({after}, about {_hours(ep.minutes)}){opening}")
-    lines += ["", "Each episode has three lesson notebooks, with self-checked exercises, and an "
+    lines += ["", "Each episode's lesson notebooks, with self-checked exercises, lead to its "
               "assessment. Work through them in order; the map below lists them all."]
     return "\n".join(lines)
 
