@@ -26,6 +26,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from course.erlang import erlang_c_table
 from course.patterns.breaker import HYSTRIX
 from course.patterns.bulkhead_sizing import BulkheadSizing
 from course.patterns.scenarios import SHOPPER_SHARE, chaos_scenario
@@ -157,22 +158,6 @@ class FalseTripExplorer(CourseWidget):
 # --------------------------------------------------------------------------- bulkhead sizing
 
 
-def _erlang_c_for_every_pool(load: float, threads: np.ndarray) -> np.ndarray:
-    """Erlang C at one load for many pool sizes: one pass of the Erlang B recursion serves all.
-
-    (:func:`course.erlang.erlang_c` on an array re-runs the recursion up to the largest pool
-    for each element; here the scalar recursion's intermediate values are the answers.)
-    """
-    blocking = np.empty(int(threads.max()) + 1)
-    blocking[0] = 1.0
-    for k in range(1, blocking.size):
-        blocking[k] = load * blocking[k - 1] / (k + load * blocking[k - 1])
-    chosen = blocking[threads]
-    rho = load / threads
-    return chosen / (1.0 - rho * (1.0 - chosen))
-
-
-
 @register(
     name="ep13-bulkhead-sizer",
     notebook=FOUNDATIONS,
@@ -228,7 +213,8 @@ class BulkheadSizer(CourseWidget):
         threads = np.unique(np.linspace(smallest, max(3 * plan.busy, smallest + 10), 200).astype(int))
         with self.fig.batch_update():
             self.fig.data[0].x = threads
-            self.fig.data[0].y = _erlang_c_for_every_pool(plan.busy, threads)
+            # one pass of the Erlang recursion gives every pool size up to the largest
+            self.fig.data[0].y = erlang_c_table(int(threads.max()), plan.busy)[threads]
             self.fig.data[1].x = threads
             self.fig.data[1].y = plan.busy / threads
             self.fig.data[2].x = [plan.threads]
