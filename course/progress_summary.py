@@ -241,8 +241,8 @@ class CourseProgress:
                     f"{ep.completion:>5.0%}"
                 )
             lines.append("")
-        lines += ["Exercises: self-checks of the lesson notebooks. Questions: the assessment's "
-                  "auto-graded questions whose visible checks passed (hidden tests run at grading).", ""]
+        lines += ["Exercises: self-checks of the lesson notebooks. Questions: the assessment's auto-graded",
+                  "questions whose visible checks passed (the hidden tests run when it is graded).", ""]
         suggestion = self.next_notebook()
         if suggestion is None:
             lines.append("Every notebook is done. Well done!")
