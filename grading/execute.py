@@ -71,6 +71,21 @@ del _dsu_cap_output
 '''
 
 
+def defines_code(source: str) -> bool:
+    """Does a cell define a function or class at its top level (or not parse as plain Python)?
+
+    >>> defines_code("x = 1"), defines_code("def f():\\n    return 1"), defines_code("%timeit f()")
+    (False, True, True)
+    """
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # magics: run it, the kernel knows what to do
+        return True
+    return any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) for n in tree.body)
+
+
 def _error(ename: str, message: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=message,
                         traceback=[f"{ename}: {message}"])
@@ -210,8 +225,11 @@ class SandboxedExecute(Execute):
         from grading.verdict import verdict
 
         functions = [q for q in self._key.questions if q.runs_learner_code]
+        # The learner's answers and the locked setup cells, not the tests; numeric answers (an
+        # answer cell that defines no function or class) are never read here, so not run either.
         code_cells = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()
-                      and not c.metadata.get("nbgrader", {}).get("grade")]
+                      and not c.metadata.get("nbgrader", {}).get("grade")
+                      and not (c.metadata.get("nbgrader", {}).get("solution") and not defines_code(c.source))]
         km = kc = None
         restarts = 0
 
@@ -222,7 +240,7 @@ class SandboxedExecute(Execute):
             kc = km.client()
             kc.start_channels()
             await kc.wait_for_ready(timeout=self.startup_timeout)
-            for c in code_cells:  # the learner's answers and the locked setup cells, not the tests
+            for c in code_cells:
                 if not await run_quietly(kc, c.source, self.timeout or 60):
                     await km.interrupt_kernel()
 
