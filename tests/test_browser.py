@@ -349,6 +349,7 @@ def step_self_check_is_honest_and_progress_shows_it(lab, course_folder):
     failed = check_message(lab, check_cell)
     assert failed.startswith(f"✘ {exercise}: visible check 1 of")
     assert re.search(r": \w+\(.*\) returned None, expected ", failed), failed  # the call and its value
+    assert lab.error_outputs() == []  # a learner's failed check is a message, not a traceback
     lab.screenshot("5a-self-check-fails")
 
     lab.replace_cell_text(exercise_cell, solution)
