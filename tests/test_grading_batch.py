@@ -131,3 +131,22 @@ def test_given_submissions_are_the_only_ones_graded_unless_all(tmp_path):
     out, graded = grade(second)
     assert graded == ["carol"] and "--all" in out
     assert grade(second, "--all")[1] == ["alice", "bob", "carol"]
+
+
+def test_a_fork_bomb_does_not_flood_the_graders_output(tmp_path):
+    """Does `dsu grade` print a few lines for a fork bomb (details in the report), not hundreds of
+    tracebacks from the bomb's children?"""
+    import subprocess
+    import sys
+
+    root = build_course(tmp_path / "root")
+    subs = tmp_path / "subs"
+    write_submission(subs, "bomber", answered(root, dict(HONEST, double="import os\ndef double(x):\n    while True:\n"
+                                                                          "        os.fork()")))
+    run = subprocess.run([sys.executable, "-m", "course.cli", "grade", EPISODE, "--root", str(root), "--submissions",
+                          str(subs), "--workers", "1", "--cell-timeout", "5", "--memory-mb", "1024"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+    assert len((run.stdout + run.stderr).splitlines()) < 20, run.stdout + run.stderr
+    assert run.stdout.count("  bomber: graded 1/4") == 1
