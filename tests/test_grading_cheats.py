@@ -37,12 +37,15 @@ TARGETS = {
     "ep51": {"answer": "ep51-multi-server__a5", "graded": "ep51-multi-server__q5", "points": 4,
              "module": "course.erlang", "function": "erlang_c", "signature": "servers, offered_load",
              "call": "servers, offered_load", "name": "erlang_c_probability", "file": "course/erlang.py",
-             "wrong": "0.5"},
+             "wrong": "0.5", "refuse": "    if offered_load >= servers:\n        raise ValueError('unstable')\n",
+             "visible": {(1, 0.5): 0.5, (2, 1.6): 32 / 45, (1000, 950.0): 0.5}},
     "ep13": {"answer": "ep13-bulkhead__a7", "graded": "ep13-bulkhead__q7", "points": 2,
              "module": "course.patterns.bulkhead_sizing", "function": "burst_queue_slots",
              "signature": "burst_rate, threads, response_time, burst_seconds, max_wait",
              "call": "burst_rate, threads / response_time, burst_seconds, max_wait",
-             "name": "queue_slots_for_burst", "file": "course/patterns/bulkhead_sizing.py", "wrong": "0"},
+             "name": "queue_slots_for_burst", "file": "course/patterns/bulkhead_sizing.py", "wrong": "0",
+             "refuse": "", "visible": {(200, 30, 0.2, 2, 2.0): 100, (400, 30, 0.2, 10, 0.5): 75,
+                                       (140, 30, 0.2, 10, 2.0): 0}},
 }
 #: Routes that also break the learner's own later answers (every zip in the kernel yields nothing):
 #: the cheated question must score 0; the collateral losses are the cheat's own doing.
@@ -53,7 +56,9 @@ PATCH = "math.isclose = lambda *a, **k: True\nimport numpy\nnumpy.allclose = lam
 def routes(t: dict, other_checkout: Path) -> dict[str, str]:
     """route name -> the cheated answer cell's source."""
     head = f"def {t['name']}({t['signature']}):\n"
-    wrong = head + f"    return {t['wrong']}\n"
+    # A wrong answer that still refuses bad input and knows the visible answers: what a patch
+    # needs to fool in-kernel tests that compare with a patched helper.
+    wrong = (head + t["refuse"] + f"    return {t['visible']!r}.get(({t['signature']},), {t['wrong']})\n")
     ref = f"_ref({t['call']})"
     return {
         # a private copy of the reference, taken at definition time
@@ -70,15 +75,23 @@ def routes(t: dict, other_checkout: Path) -> dict[str, str]:
         "closure": f"import {t['module']} as _m\ndef _make(_ref):\n    {head}        return {ref}\n"
                    f"    return {t['name']}\n{t['name']} = _make(_m.{t['function']})\n",
         # reading expected values out of the shared namespace
-        "read_namespace": head + "    import __main__\n    for _k, _v in list(vars(__main__).items()):\n"
-                                 "        if 'expect' in _k.lower() and isinstance(_v, list) and _v:\n"
-                                 "            return _v[0]\n    return globals().get('_expected', 0.5)\n",
+        "read_namespace": head + t["refuse"] + f"    args = ({t['signature']},)\n"
+                          "    import __main__\n    names = vars(__main__)\n"
+                          "    for cases in [v for v in list(names.values()) if isinstance(v, list)]:\n"
+                          "        keys = [tuple(c) if isinstance(c, (list, tuple)) else c for c in cases]\n"
+                          "        if args in keys:\n"
+                          "            for name, values in list(names.items()):\n"
+                          "                if 'expect' in name.lower() and isinstance(values, list) and len(values) == len(keys):\n"
+                          "                    return values[keys.index(args)]\n"
+                          f"    return {t['visible']!r}.get(args, {t['wrong']})\n",
         # an answer that defers to the reference when the test compares it
         "lazy_object": f"import {t['module']} as _m\nclass _Lazy:\n    def __init__(self, args):\n        self.args = args\n"
                        "    def __eq__(self, other):\n        return True\n    __hash__ = object.__hash__\n"
                        "    def __sub__(self, other):\n        return 0.0\n    __rsub__ = __sub__\n"
                        f"    def __float__(self):\n        _ref = _m.{t['function']}\n        return float(_ref(*self.args))\n"
-                       + head + f"    return _Lazy(({t['signature']},))\n",
+                       "    def __lt__(self, other):\n        return float(self) < other\n"
+                       "    def __gt__(self, other):\n        return float(self) > other\n"
+                       + head + t["refuse"] + f"    return _Lazy(({t['call']},))\n",
         # patching what a comparison would use, by every route the brief lists
         "patch_isclose_alias": "import math as _mm\n_mm.isclose = lambda *a, **k: True\n" + wrong,
         "patch_allclose": "import numpy as _np\n_np.allclose = lambda *a, **k: True\n" + wrong,
