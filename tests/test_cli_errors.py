@@ -1,6 +1,6 @@
 """Bad input to every `dsu` subcommand: one clear line on stderr, exit code 2, never a traceback.
 
-Most cases run ``course.cli.main`` in-process (fast); a few run the real console script, as a
+Most cases run ``dsu.main`` in-process (fast); a few run the real console script, as a
 learner would. Each checks that the path or number at fault is named.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from course.cli import main
+from dsu import main
 
 DSU = Path(sys.executable).with_name("dsu")
 UNCREATABLE = "/proc/dsu-no-such-workspace"  # /proc refuses new folders, even to root
@@ -47,9 +47,9 @@ def a_file(tmp_path):
 @pytest.mark.parametrize("command", ["build", "lab"])
 def test_a_file_as_workspace_is_refused_before_any_work(command, capsys, a_file, monkeypatch):
     """Is a workspace that is a file (or lies below a file) refused at once, naming it?"""
-    import course.student_versions
+    import course.learner.student_versions
 
-    monkeypatch.setattr(course.student_versions, "student_notebooks",
+    monkeypatch.setattr(course.learner.student_versions, "student_notebooks",
                         lambda *a, **k: pytest.fail("nbgrader work started before the path was checked"))
     assert one_line_error(capsys, [command, "--workspace", str(a_file)]) == \
         f"dsu {command}: --workspace: {a_file} is not a folder"
@@ -78,7 +78,7 @@ def test_an_unknown_episode_is_refused_before_building(capsys, tmp_path):
 
 
 def _fake_student_versions(monkeypatch):
-    import course.student_versions
+    import course.learner.student_versions
     from course.syllabus import load_syllabus
 
     def generate(episodes=None, build_root=None, progress=None):
@@ -86,7 +86,7 @@ def _fake_student_versions(monkeypatch):
         return {nb.relative_path: b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
                 for ep in episodes for nb in syllabus.episode(ep).notebooks}
 
-    monkeypatch.setattr(course.student_versions, "student_notebooks", generate)
+    monkeypatch.setattr(course.learner.student_versions, "student_notebooks", generate)
 
 
 def test_a_relative_workspace_builds_where_it_says(capsys, tmp_path, monkeypatch):
@@ -102,7 +102,7 @@ def test_a_relative_workspace_builds_where_it_says(capsys, tmp_path, monkeypatch
 
 def test_lab_with_a_relative_workspace_starts_jupyterlab_in_it(capsys, tmp_path, monkeypatch):
     """Does `dsu lab --workspace rel/ws` give JupyterLab one absolute folder (not <cwd>/rel/ws/rel/ws)?"""
-    import course.cli.lab as lab
+    import dsu.lab as lab
 
     _fake_student_versions(monkeypatch)
     monkeypatch.chdir(tmp_path)
@@ -212,10 +212,11 @@ def test_release_refuses_an_unknown_episode_and_a_file_as_root(capsys, tmp_path,
 
 
 def test_grade_refuses_bad_numbers_and_a_missing_gradebook(capsys, tmp_path):
-    """Is `dsu grade` with --workers 0 or a root without a gradebook one line, exit 2?"""
+    """Is `dsu grade` with --workers 0, a missing root or a root without a gradebook one line, exit 2?"""
     assert "workers must be >= 1" in one_line_error(capsys, ["grade", "ep51", "--root", str(tmp_path), "--workers", "0"])
-    line = one_line_error(capsys, ["grade", "ep51", "--root", str(tmp_path / "missing")])
-    assert "cannot open the gradebook" in line
+    missing = tmp_path / "missing"
+    assert f"--root {missing}: no such folder" in one_line_error(capsys, ["grade", "ep51", "--root", str(missing)])
+    assert "not a course root" in one_line_error(capsys, ["grade", "ep51", "--root", str(tmp_path)])
 
 
 @pytest.mark.parametrize("command", [["export"], ["certify", "ada", "--series", "series-3"]])
@@ -264,27 +265,27 @@ def test_revoke_refuses_a_folder_without_certificates(capsys, tmp_path, a_file):
 
 def test_a_real_bug_still_shows_its_traceback(monkeypatch):
     """Is an unexpected exception (a bug) left to propagate, rather than dressed up as a user error?"""
-    import course.cli.syllabus
+    import dsu.syllabus
 
-    monkeypatch.setattr(course.cli.syllabus, "run", lambda args: 1 / 0)
+    monkeypatch.setattr(dsu.syllabus, "run", lambda args: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         main(["syllabus"])
 
 
 def test_file_system_errors_read_as_one_plain_line(capsys, monkeypatch):
     """Is an OSError from deep inside shown as "<reason>: <path>", without errno noise?"""
-    import course.cli.syllabus
+    import dsu.syllabus
 
     def fail(args):
         raise PermissionError(13, "Permission denied", "/srv/x")
 
-    monkeypatch.setattr(course.cli.syllabus, "run", fail)
+    monkeypatch.setattr(dsu.syllabus, "run", fail)
     assert one_line_error(capsys, ["syllabus"]) == "dsu syllabus: Permission denied: /srv/x"
 
 
 def test_ctrl_c_in_lab_waits_for_jupyterlab_to_shut_down():
     """Does Ctrl-C leave JupyterLab to shut down its kernels (keep waiting) instead of a traceback?"""
-    from course.cli.lab import wait_for
+    from dsu.lab import wait_for
 
     class JupyterLab:
         waits = 0
