@@ -33,7 +33,7 @@ from pathlib import Path
 
 import nbformat
 
-from grading.course_dir import generate_assignment, nbgrader, prepare
+from course.notebooks.nbgrader_course import generate_assignment, nbgrader, prepare
 from grading.course_settings import course_settings, use_this_environment
 from grading.reference_submission import solved_submission
 
@@ -106,7 +106,7 @@ def run() -> list[dict]:
         plain, plain_load = _timed(lambda: nbgrader(plain_root, "autograde", EPISODE, "--force"))
         visible, visible_load = _timed(lambda: nbgrader(visible_root, "autograde", EPISODE, "--force"))
         ours, ours_load = _timed(lambda: subprocess.run(
-            [sys.executable, "-m", "course.cli", "grade", EPISODE, "--root", str(dsu_root), "--workers", str(workers)],
+            [sys.executable, "-m", "dsu", "grade", EPISODE, "--root", str(dsu_root), "--workers", str(workers)],
             check=True, capture_output=True, text=True))
         same = _scores(plain_root) == _scores(dsu_root)
     return [

@@ -25,10 +25,14 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from grading.answer_keys import load_answer_key
 from grading.course_settings import course_settings, use_this_environment
+from grading.integrity import integrity_problems
 from grading.options import GradingOptions
 from grading.report import BatchReport, StudentOutcome
 from grading.sandbox import ResourceLimits, SandboxPolicy, default_read_only, isolation_level
+from grading.secret import grading_secret, student_seed
+from grading.stripped_course import build_stripped_course, warm_numba_cache
 
 
 def collect_submissions(root: Path, episode: str, submissions: Path | None = None,
@@ -40,6 +44,7 @@ def collect_submissions(root: Path, episode: str, submissions: Path | None = Non
     A student folder without a notebook (empty, other files, a symlink) is still collected: the
     student is graded 0 with the reason, never dropped.
     """
+    # nbgrader's gradebook API: seconds to import, after the worker pool started
     from grading.private_root import valid_student_id
 
     root = Path(root)
@@ -81,6 +86,7 @@ def load_references(root: Path, episode: str, db_url: str, course_id: str) -> di
     import nbformat
     from nbgrader.api import Gradebook, MissingEntry
 
+    # with nbformat: imported by the workers' warm-up first
     from grading.repair import Reference
 
     refs = {}
@@ -102,6 +108,7 @@ def load_references(root: Path, episode: str, db_url: str, course_id: str) -> di
 
 def _warm_up() -> None:
     """Import nbgrader in a fresh worker while the parent is still reading the gradebook."""
+    # Deliberately here: this runs in each spawned worker, before its first job.
     import nbgrader.apps  # noqa: F401
 
     import grading.repair  # noqa: F401
@@ -118,6 +125,7 @@ def _start_pool(workers: int) -> ProcessPoolExecutor:
 
 def _run_jobs(pool: ProcessPoolExecutor, jobs: list[dict], workers: int, on_result) -> None:
     """Grade ``jobs`` on ``pool``; the jobs of a worker process that died are retried once in a new pool."""
+    # loads nbgrader's apps: the workers' warm-up runs it first
     from grading.worker import autograde_job
 
     def failed(job, error):
@@ -160,10 +168,6 @@ def grade_batch(root: Path, episode: str, options: GradingOptions | None = None,
     ``answer_key``: dotted module of the answer key (default: ``grading.answer_keys.<episode>``
     if the kit has one; without a key the in-notebook tests decide, as in plain nbgrader).
     """
-    from grading.answer_keys import load_answer_key
-    from grading.secret import grading_secret, student_seed
-    from grading.stripped_course import build_stripped_course, warm_numba_cache
-
     options = options or GradingOptions()
     root = Path(root).resolve()
     use_this_environment()
@@ -175,9 +179,9 @@ def grade_batch(root: Path, episode: str, options: GradingOptions | None = None,
     if not folders:
         log(f"  no submissions of {episode} found in {submissions or root / 'submitted'}")
 
+    # nbgrader's gradebook API: seconds to import, only once the worker pool is starting
     from nbgrader.api import Gradebook
 
-    from grading.integrity import integrity_problems
     from grading.merge import merge_result
     from grading.private_root import build_template
 

@@ -25,6 +25,7 @@ from course import REPO_ROOT
 from course.syllabus import Syllabus
 from grading.certificate_html import certificate_html
 from grading.certification import Decision, Issuer, SeriesRules, evaluate, load_rules
+from grading.course_settings import course_settings
 from grading.keys import did_key, load_private_key, raw_public
 from grading.proof import add_proof, now_utc
 from grading.status_list import free_index, new_status_list, status_entry
@@ -154,8 +155,6 @@ def issue_certificate(student: str, series_id: str, root: Path, *, email: str | 
 
 def _email_from_gradebook(root: Path, db_url: str | None, student: str) -> str:
     from nbgrader.api import Gradebook, MissingEntry
-
-    from grading.course_settings import course_settings
 
     url, course_id = course_settings(Path(root), db_url)
     with Gradebook(url, course_id) as gb:

@@ -29,7 +29,17 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer, Unicode
 
+from grading.answer_keys import load_answer_key
+from grading.checking import (
+    answers_of,
+    apply_verdict,
+    draw_cases,
+    question_code,
+    run_probe,
+    run_quietly,
+)
 from grading.kernel_manager import SandboxKernelManager
+from grading.verdict import verdict
 
 TIMEOUT_ENAME = "CellTimeoutError"
 KERNEL_DIED_ENAME = "KernelDied"
@@ -130,8 +140,6 @@ class SandboxedExecute(Execute):
             self._write_events(resources or {})
 
     def _load_key(self, resources: dict):
-        from grading.answer_keys import load_answer_key
-
         if not self.answer_key:
             return None
         notebook = resources.get("nbgrader", {}).get("notebook", "")
@@ -201,8 +209,6 @@ class SandboxedExecute(Execute):
     # -- answer key ---------------------------------------------------------------------------
     async def _read_variables(self, cell) -> None:
         """Right after a graded cell ran: read the numeric answers its key question asks for."""
-        from grading.checking import answers_of, question_code, run_probe
-
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         question = self._key.question(grade_id) if self._key is not None and grade_id else None
         if question is None or question.runs_learner_code:
@@ -214,16 +220,6 @@ class SandboxedExecute(Execute):
 
     async def _check_answers(self, nb) -> None:
         """Probe the implementation answers in a checking kernel; rewrite every keyed graded cell."""
-        from grading.checking import (
-            answers_of,
-            apply_verdict,
-            draw_cases,
-            question_code,
-            run_probe,
-            run_quietly,
-        )
-        from grading.verdict import verdict
-
         functions = [q for q in self._key.questions if q.runs_learner_code]
         # The learner's answers and the locked setup cells, not the tests; numeric answers (an
         # answer cell that defines no function or class) are never read here, so not run either.
@@ -285,8 +281,6 @@ class SandboxedExecute(Execute):
         kc = await super().async_start_new_kernel_client()
         # Cap printed output in the kernel too, so 100 MB of prints never travel to the grader:
         # how long the transfer takes would depend on the machine's load, the cap does not.
-        from grading.checking import run_quietly
-
         await run_quietly(self.kc, OUTPUT_CAP.replace("LIMIT", str(self.output_limit + 1)), self.timeout or 60)
         return kc
 

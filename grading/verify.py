@@ -24,7 +24,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from grading.credential import OB3_CONTEXT, VC2_CONTEXT, identity_hash
+from grading.credential import (
+    OB3_CONTEXT,
+    STATUS_LIST_FILE,
+    VC2_CONTEXT,
+    certificates_dir,
+    identity_hash,
+)
 from grading.keys import KeyProblem, load_public_key, public_key_bytes_from_did
 from grading.proof import ProofError, verify_proof
 from grading.status_list import MAX_JSON_BYTES, is_revoked, read_json, read_limited
@@ -83,8 +89,6 @@ def find_status_list(credential: dict, certificate_path: Path | None = None,
     >>> find_status_list({"credentialStatus": {}})
     (None, [])
     """
-    from grading.credential import STATUS_LIST_FILE, certificates_dir
-
     url = status_list_url(credential)
     if url is None:
         return None, []

@@ -14,6 +14,9 @@ import copy
 import json
 from pathlib import Path
 
+from grading.kernel_manager import write_sandbox_file
+from grading.repair import repair_notebook
+
 AUTOGRADE_STEPS = [
     "grading.execute.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
@@ -74,9 +77,8 @@ def read_results(root: Path, episode: str, student: str, course_id: str) -> dict
 
 def prepare_job(job: dict) -> tuple[Path, dict[str, list[dict]]]:
     """Repair the student's notebooks and lay out the private root; return it and the findings."""
-    from grading.kernel_manager import write_sandbox_file
+    # nbgrader's gradebook API: seconds, per job only
     from grading.private_root import make_private_root
-    from grading.repair import repair_notebook
 
     folder = Path(job["folder"])
     repaired, issues = {}, {}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from grading.course_dir import CONFIG_TEMPLATE, generate_assignment
+from course.notebooks.nbgrader_course import CONFIG_TEMPLATE, generate_assignment
 
 EPISODE = "tiny"
 HONEST = {
@@ -161,7 +161,7 @@ def graded_tiny(tmp_path_factory):
         for student, answers in STUDENTS.items():
             write_submission(subs, student, answered(root, answers) if answers else release_notebook(root))
         run = subprocess.run(
-            [sys.executable, "-m", "course.cli", "grade", EPISODE, "--root", str(root), "--submissions", str(subs),
+            [sys.executable, "-m", "dsu", "grade", EPISODE, "--root", str(root), "--submissions", str(subs),
              "--workers", "2", "--cell-timeout", "10", "--memory-mb", "1024"],
             capture_output=True, text=True, timeout=600)
         _GRADED["course"] = (root, subs, run)

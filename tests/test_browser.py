@@ -1,7 +1,7 @@
 """The learner's journey, in a real JupyterLab driven by headless Chromium.
 
 One JupyterLab server serves a temporary folder holding a learner workspace built with
-``course.workspace.build_workspace`` (student versions) and an nbgrader course root for the
+``course.learner.workspace.build_workspace`` (student versions) and an nbgrader course root for the
 instructor. The steps, in order, share the server and the browser page:
 
 1. the start page leads with where to begin (prerequisites first) and the course map,
@@ -49,10 +49,10 @@ from browser_support import (
     write_lab_settings,
 )
 
-from course.headings import anchor_id
-from course.progress_summary import objective_of_exercise, questions_in
-from course.progress_view import FIGURE_TITLE
-from course.startpage import PROGRESS_HEADING, START_PAGE
+from course.learner.progress_summary import objective_of_exercise, questions_in
+from course.learner.progress_view import FIGURE_TITLE
+from course.learner.startpage import PROGRESS_HEADING, START_PAGE
+from course.notebooks.headings import anchor_id
 from course.syllabus import learning_path, load_syllabus
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -67,8 +67,8 @@ MODULE_STARTED = [time.monotonic()]
 @pytest.fixture(scope="module")
 def course_folder(tmp_path_factory):
     """A learner workspace (student versions) and an nbgrader course root, side by side."""
-    from course.workspace import build_workspace
-    from grading.course_dir import prepare
+    from course.learner.workspace import build_workspace
+    from course.notebooks.nbgrader_course import prepare
 
     started = MODULE_STARTED[0] = time.monotonic()
     root = tmp_path_factory.mktemp("journey")
@@ -138,7 +138,7 @@ def prepare_assessment_cell(path: Path) -> None:
     assert questions, f"{path} has no auto-graded question"
     nb.cells.append(nbformat.v4.new_code_cell(
         f"{PREPARED_MARK}: each auto-graded question's visible checks pass.\n"
-        "from course.selfcheck import check\n\n"
+        "from course.learner.selfcheck import check\n\n"
         f"for grade_id in {list(questions)!r}:\n"
         "    check(grade_id, lambda: True)"))
     nbformat.write(nb, path)
@@ -197,7 +197,7 @@ ANCHOR_HEADINGS = ["Little's law", "1. The `erlang_c` function", "**Bold** and *
 
 
 def step_jupyterlab_anchor_ids_are_the_ones_we_compute(lab, course_folder):
-    """Does JupyterLab give each heading the anchor id course.headings computes?"""
+    """Does JupyterLab give each heading the anchor id course.notebooks.headings computes?"""
     scratch = course_folder / "scratch" / "anchors.ipynb"
     scratch.parent.mkdir(exist_ok=True)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
@@ -362,7 +362,7 @@ def step_self_check_is_honest_and_progress_shows_it(lab, course_folder):
 
     # The start page's progress cell, run again, shows the exercise passed.
     lab.open(f"{WORKSPACE}/{START_PAGE}")
-    progress_cell = next(i for i, s in enumerate(lab.cell_sources()) if "startpage.show()" in s)
+    progress_cell = next(i for i, s in enumerate(lab.cell_sources()) if "progress_view import show" in s)
     lab.run_cell(progress_cell)
     panel = lab.notebook()
     figure = panel.locator(".js-plotly-plot").filter(has_text=FIGURE_TITLE).first
@@ -382,7 +382,7 @@ def step_self_check_is_honest_and_progress_shows_it(lab, course_folder):
     figure.scroll_into_view_if_needed()
     lab.screenshot("5c-start-page-progress")
 
-    printed = subprocess.run([sys.executable, "-m", "course.cli", "progress", "--workspace",
+    printed = subprocess.run([sys.executable, "-m", "dsu", "progress", "--workspace",
                               str(course_folder / WORKSPACE)], capture_output=True, text=True, check=True).stdout
     ep_row = next(line for line in printed.splitlines() if line.strip().startswith("EP51"))
     assert ep_row.split()[1].startswith("1/") and ep_row.split()[6] == f"{covered}/{objectives}"
@@ -398,14 +398,14 @@ def episode_row(panel, label: str) -> list[str]:
 def step_search_box_opens_the_right_section(lab, course_folder):
     """Does the start page's search box list matching sections, and does clicking the first
     one open its notebook scrolled to its heading?"""
-    from course.search import build_index
+    from course.learner.search import build_index
 
     expected = build_index(course_folder / WORKSPACE).search(SEARCH_QUERY)[0]
     assert expected.section.anchor, "the best hit should be a section with an anchor"
     lab.open(f"{WORKSPACE}/{START_PAGE}")
     panel = lab.notebook()
     if not panel.locator(".dsu-search input").count():
-        progress_cell = next(i for i, s in enumerate(lab.cell_sources()) if "startpage.show()" in s)
+        progress_cell = next(i for i, s in enumerate(lab.cell_sources()) if "progress_view import show" in s)
         lab.run_cell(progress_cell)
     box = panel.locator(".dsu-search input").first
     box.fill(SEARCH_QUERY)
@@ -469,7 +469,7 @@ def step_learner_completes_the_episode(lab, course_folder):
     lab.screenshot("7a-last-exercise-passes")
 
     lab.open(f"{WORKSPACE}/{START_PAGE}")
-    progress_cell = next(i for i, s in enumerate(lab.cell_sources()) if "startpage.show()" in s)
+    progress_cell = next(i for i, s in enumerate(lab.cell_sources()) if "progress_view import show" in s)
     lab.run_cell(progress_cell)
     panel = lab.notebook()
     figure = panel.locator(".js-plotly-plot").filter(has_text=FIGURE_TITLE).first
@@ -488,7 +488,7 @@ def step_learner_completes_the_episode(lab, course_folder):
     next_link.scroll_into_view_if_needed()
     lab.screenshot("7b-episode-complete")
 
-    printed = subprocess.run([sys.executable, "-m", "course.cli", "progress", "--workspace",
+    printed = subprocess.run([sys.executable, "-m", "dsu", "progress", "--workspace",
                               str(course_folder / WORKSPACE)], capture_output=True, text=True, check=True).stdout
     ep_row = next(line for line in printed.splitlines() if line.strip().startswith("EP51"))
     assert ep_row.split()[-1] == "100%" and ep_row.split()[6] == f"{len(ep.objectives)}/{len(ep.objectives)}"

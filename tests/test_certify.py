@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives import serialization
 from grading_course import EPISODE, answered, build_course, write_submission
 from nbgrader.api import Gradebook
 
-from course.cli import main
 from course.syllabus import parse_syllabus
+from dsu import main
 from grading.certification import RULES_PATH, evaluate, load_rules
 from grading.course_settings import course_settings
 from grading.credential import NotEligible, identity_hash, issue_certificate

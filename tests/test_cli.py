@@ -9,20 +9,20 @@ import sys
 import pytest
 
 from course import REPO_ROOT
-from course.cli import COMMANDS, main
+from dsu import COMMANDS, main
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_subcommand_module_has_help_and_an_example(name):
     """Does each subcommand module exist, with add_arguments, run and an example in its docstring?"""
-    module = importlib.import_module(f"course.cli.{COMMANDS[name][0]}")
+    module = importlib.import_module(f"dsu.{COMMANDS[name][0]}")
     assert callable(module.add_arguments) and callable(module.run)
     assert "Example" in (module.__doc__ or ""), f"dsu {name} has no example of real use"
 
 
 def test_help_lists_every_subcommand():
     """Does `dsu --help` list every registered subcommand?"""
-    out = subprocess.run([sys.executable, "-m", "course.cli", "--help"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-m", "dsu", "--help"], capture_output=True, text=True, check=True).stdout
     for name in COMMANDS:
         assert name in out
 
@@ -63,7 +63,7 @@ def _run_with_config_path(code: str, config_path: str, cwd) -> str:
 def test_the_learner_lab_config_silences_nbgrader_and_jupyter_lsp(tmp_path):
     """With the config `dsu lab` adds, are nbgrader's "No nbgrader_config.py" warning and jupyter-lsp's
     list of non-installed language servers gone (and present without it, so the test can fail)?"""
-    from course.cli.lab import LAB_CONFIG, lab_environment
+    from dsu.lab import LAB_CONFIG, lab_environment
 
     assert lab_environment()["JUPYTER_CONFIG_PATH"].split(":")[0] == str(LAB_CONFIG)
     nbgrader = "from nbgrader.apps.baseapp import NbGrader; NbGrader().initialize([])"

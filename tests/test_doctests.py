@@ -1,4 +1,4 @@
-"""Every ``>>>`` example in the docstrings of ``course`` and ``grading`` runs and prints what it shows.
+"""Every ``>>>`` example in the docstrings of ``course``, ``grading`` and ``dsu`` runs and prints what it shows.
 
 One test per module, found by walking the source tree, so a new module's examples are run
 without anyone remembering to add a test. A module is skipped only if it is listed in
@@ -14,16 +14,16 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = ("course", "grading")
+PACKAGES = ("course", "grading", "dsu")
 
 #: Files that are not importable modules of a running kit, and why.
 NOT_IMPORTABLE = {
     # Configuration scripts Jupyter executes with get_config() in scope; not modules.
-    "course.lab_config.jupyter_server_config": "a Jupyter config script (needs get_config)",
-    "course.lab_config.nbgrader_config": "an nbgrader config script (needs get_config)",
-    "grading.nbgrader_config": "an nbgrader config script (needs get_config)",
-    # Importing it runs the command line (python -m course.cli).
-    "course.cli.__main__": "the `python -m course.cli` entry point: importing it runs the CLI",
+    "course.learner.lab_config.jupyter_server_config": "a Jupyter config script (needs get_config)",
+    "course.learner.lab_config.nbgrader_config": "an nbgrader config script (needs get_config)",
+    "course.notebooks.nbgrader_config": "an nbgrader config script (needs get_config)",
+    # Importing it runs the command line (python -m dsu).
+    "dsu.__main__": "the `python -m dsu` entry point: importing it runs the CLI",
 }
 
 

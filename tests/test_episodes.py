@@ -17,11 +17,11 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course.notebook_format import graded_cells
+from course.notebooks.nbgrader_course import generate_assignment, nbgrader, prepare
+from course.notebooks.notebook_format import graded_cells
 from course.syllabus import load_syllabus
 from grading.answer_keys import load_answer_key
 from grading.batch import grade_batch
-from grading.course_dir import generate_assignment, nbgrader, prepare
 from grading.options import GradingOptions
 from grading.reference_submission import solved_submission
 

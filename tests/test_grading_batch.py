@@ -19,8 +19,8 @@ from grading_course import (
 )
 from nbgrader.api import Gradebook
 
+from course.notebooks.nbgrader_course import nbgrader
 from grading.batch import grade_batch
-from grading.course_dir import nbgrader
 from grading.course_settings import course_settings
 from grading.integrity import integrity_problems
 from grading.options import GradingOptions
@@ -120,7 +120,7 @@ def test_given_submissions_are_the_only_ones_graded_unless_all(tmp_path):
     write_submission(second, "carol", answered(root))
 
     def grade(subs, *extra):
-        run = subprocess.run([sys.executable, "-m", "course.cli", "grade", EPISODE, "--root", str(root),
+        run = subprocess.run([sys.executable, "-m", "dsu", "grade", EPISODE, "--root", str(root),
                               "--submissions", str(subs), "--workers", "2", "--cell-timeout", "10", *extra],
                              capture_output=True, text=True, timeout=600)
         assert run.returncode == 0, run.stdout + run.stderr
@@ -143,7 +143,7 @@ def test_a_fork_bomb_does_not_flood_the_graders_output(tmp_path):
     subs = tmp_path / "subs"
     write_submission(subs, "bomber", answered(root, dict(HONEST, double="import os\ndef double(x):\n    while True:\n"
                                                                           "        os.fork()")))
-    run = subprocess.run([sys.executable, "-m", "course.cli", "grade", EPISODE, "--root", str(root), "--submissions",
+    run = subprocess.run([sys.executable, "-m", "dsu", "grade", EPISODE, "--root", str(root), "--submissions",
                           str(subs), "--workers", "1", "--cell-timeout", "5", "--memory-mb", "1024"],
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr

@@ -23,8 +23,8 @@ import pytest
 from nbgrader.api import Gradebook
 
 from course import REPO_ROOT
+from course.notebooks.nbgrader_course import generate_assignment, prepare
 from grading.batch import grade_batch
-from grading.course_dir import generate_assignment, prepare
 from grading.course_settings import course_settings
 from grading.options import GradingOptions
 from grading.reference_submission import solved_submission

@@ -10,9 +10,9 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from course.notebooks.nbgrader_course import generate_assignment, prepare
 from course.syllabus import load_syllabus
 from grading.batch import grade_batch
-from grading.course_dir import generate_assignment, prepare
 from grading.course_settings import course_settings
 from grading.credential import issue_certificate
 from grading.keys import init_keys

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from grading_course import EPISODE, EXPECTED, STUDENTS, graded_tiny
 
-from course.cli import main
+from dsu import main
 from grading.export import export_grades
 
 # One xdist worker builds and grades the shared tiny course once for these three modules.

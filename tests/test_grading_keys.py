@@ -162,8 +162,8 @@ SCAN = textwrap.dedent("""
                 else:
                     found["working"].append(f"{module}.{name}")
     modules = [m.name for m in pkgutil.walk_packages(course.__path__, "course.")
-               if not m.name.startswith(("course.cli", "course.widgets", "course.progress", "course.search",
-                                          "course.workspace", "course.startpage"))]
+               if not m.name.startswith(("dsu", "course.widgets", "course.learner.progress", "course.learner.search",
+                                          "course.learner.workspace", "course.learner.startpage"))]
     for question in spec["questions"]:
         for module in modules:
             try:

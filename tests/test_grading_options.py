@@ -60,7 +60,7 @@ def test_an_unknown_isolation_mode_is_refused():
 ])
 def test_dsu_grade_refuses_bad_input_in_one_line(args, says, tmp_path, capsys):
     """Does `dsu grade` answer a bad path or number with one clear line and exit code 2?"""
-    from course.cli import main
+    from dsu import main
 
     root = tmp_path / "root"
     root.mkdir()

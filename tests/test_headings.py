@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from course.headings import (
+from course.notebooks.headings import (
     Link,
     anchor_id,
     markdown_blocks,

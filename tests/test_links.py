@@ -8,8 +8,8 @@ import nbformat
 import pytest
 
 from course import REPO_ROOT
-from course.headings import read_notebook
-from course.links import (
+from course.notebooks.headings import read_notebook
+from course.notebooks.links import (
     check_links,
     links_to_other_notebooks,
     notebook_link_problems,
@@ -139,7 +139,7 @@ def test_links_to_another_notebooks_heading_become_cell_links():
     headings as written, and a notebook without such links byte for byte?"""
     import json
 
-    from course.links import with_landing_links
+    from course.notebooks.links import with_landing_links
 
     a = Path("s/ep/1-a.ipynb")
     b = Path("s/ep/2-b.ipynb")
@@ -172,8 +172,8 @@ def test_cell_links_are_checked(course):
 def test_every_link_to_another_notebooks_heading_lands_on_that_heading():
     """In the course, does every link to a heading of another notebook become a link to a cell
     that starts with that very heading (so the heading is what JupyterLab scrolls to)?"""
-    from course.headings import markdown_headings, markdown_links
-    from course.links import landing_target, with_landing_links
+    from course.notebooks.headings import markdown_headings, markdown_links
+    from course.notebooks.links import landing_target, with_landing_links
 
     syllabus = load_syllabus()
     notebooks = {nb.relative_path: nb.path.read_bytes() for nb in syllabus.notebooks()}

@@ -8,7 +8,7 @@ import sys
 import nbformat
 import pytest
 
-from course.notebook_format import clean_file, clean_notebook, hygiene_problems
+from course.notebooks.notebook_format import clean_file, clean_notebook, hygiene_problems
 from course.syllabus import load_syllabus
 
 
@@ -70,7 +70,7 @@ def test_hygiene_flags_outputs_widgets_and_size(tmp_path, executed_notebook):
 def test_dsu_clean_command_cleans_a_folder(tmp_path, executed_notebook):
     """Does `dsu clean DIR` clean notebooks below DIR and `--check` then pass?"""
     nbformat.write(executed_notebook, tmp_path / "a.ipynb")
-    cli = [sys.executable, "-m", "course.cli"]
+    cli = [sys.executable, "-m", "dsu"]
     assert subprocess.run([*cli, "clean", "--check", str(tmp_path)], capture_output=True).returncode == 1
     subprocess.run([*cli, "clean", str(tmp_path)], check=True, capture_output=True)
     assert subprocess.run([*cli, "clean", "--check", str(tmp_path)], capture_output=True).returncode == 0

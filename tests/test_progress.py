@@ -17,16 +17,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course import progress
-from course.progress import (
+from course.learner import progress
+from course.learner.progress import (
     ProgressStore,
     find_workspace,
     notebook_id,
     record_check,
     record_notebook,
 )
-from course.progress_summary import exercises_in, objective_of_exercise, summarize
-from course.progress_view import progress_figure, progress_markdown
+from course.learner.progress_summary import exercises_in, objective_of_exercise, summarize
+from course.learner.progress_view import progress_figure, progress_markdown
 from course.syllabus import parse_syllabus
 
 # --- builders ---------------------------------------------------------------------------
@@ -116,8 +116,8 @@ def make_course(root: Path):
         write_notebook(root / nb.relative_path, "x = 1")
     write_notebook(
         root / "series-1/ep1-first/1-a.ipynb",
-        'course.selfcheck.check("ep1-alpha-1", lambda: f(1) == 2)',
-        "from course.selfcheck import check\ncheck( 'ep1-alpha-beta-1', lambda: True)\n"
+        'course.learner.selfcheck.check("ep1-alpha-1", lambda: f(1) == 2)',
+        "from course.learner.selfcheck import check\ncheck( 'ep1-alpha-beta-1', lambda: True)\n"
         "check('ep1-alpha-1', lambda: True)  # the same exercise again",
     )
     write_notebook(root / "series-1/ep2-second/1-a.ipynb", 'check("ep2-gamma-1", lambda: True)')
@@ -258,8 +258,8 @@ def test_source_notebooks_and_tests_record_nothing(tmp_path, monkeypatch):
 
 
 def test_selfcheck_records_into_the_workspace(tmp_path, monkeypatch):
-    """Does course.selfcheck.check() leave its honest outcome in the workspace's logbook?"""
-    from course.selfcheck import check
+    """Does course.learner.selfcheck.check() leave its honest outcome in the workspace's logbook?"""
+    from course.learner.selfcheck import check
 
     workspace = make_workspace(tmp_path / "ws")
     monkeypatch.chdir(workspace)
@@ -494,7 +494,7 @@ def test_progress_figure_and_table_agree(tmp_path):
 
 def test_dsu_progress_prints_the_table(tmp_path, capsys):
     """Does `dsu progress --workspace` print the real syllabus's table with what was recorded?"""
-    from course.cli import main
+    from dsu import main
 
     workspace = make_workspace(tmp_path / "ws")
     record_check("ep51-littles-law-x", passed=True, attempted=True, workspace=workspace)
@@ -513,7 +513,7 @@ def test_dsu_progress_without_workspace(tmp_path, capsys, monkeypatch):
 
 
 def main_progress(args):
-    from course.cli import main
+    from dsu import main
 
     return main(["progress", *args])
 
@@ -547,7 +547,7 @@ def write_assessment(path: Path) -> None:
 def test_assessment_questions_come_from_its_graded_code_cells(tmp_path):
     """Are an assessment's questions the grade_ids of its auto-graded code cells (not the essay,
     not the solution or locked cells), whether or not a test cell calls check() yet?"""
-    from course.progress_summary import questions_in
+    from course.learner.progress_summary import questions_in
 
     write_assessment(tmp_path / "a.ipynb")
     assert questions_in(tmp_path / "a.ipynb") == ("ep1-alpha__q1", "ep1-alpha-beta__q2")
@@ -603,7 +603,7 @@ def test_the_real_episode_51_completes_and_points_to_episode_13(tmp_path):
     """With every Ep51 self-check exercise, every auto-graded assessment question and the strategy
     notebook done, is Ep51 at 100 % with 6/6 objectives, and is "Next" Ep13's first notebook
     (Ep13 comes first in the syllabus, but needs Ep51)?"""
-    from course.progress_summary import questions_in
+    from course.learner.progress_summary import questions_in
     from course.syllabus import load_syllabus
 
     syllabus = load_syllabus()

@@ -8,8 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course.headings import notebook_anchors
-from course.search import (
+from course.learner.search import (
     K1,
     B,
     SearchIndex,
@@ -19,6 +18,7 @@ from course.search import (
     notebook_sections,
     tokens,
 )
+from course.notebooks.headings import notebook_anchors
 from course.syllabus import load_syllabus
 
 md = nbformat.v4.new_markdown_cell
@@ -101,7 +101,7 @@ def test_the_course_finds_littles_law():
 
     hit = build_index(REPO_ROOT).search("little's law")[0]
     assert (hit.notebook_id, hit.heading) == ("ep51/1-foundations", "Little's law")
-    # the link names the heading's cell, which JupyterLab scrolls to (see course.links)
+    # the link names the heading's cell, which JupyterLab scrolls to (see course.notebooks.links)
     path = "series-3/ep51-mathematics-of-scale/1-foundations.ipynb"
     cell = next(c for c in nbformat.read(REPO_ROOT / path, as_version=4).cells
                 if c.cell_type == "markdown" and c.source.startswith("## Little's law"))
@@ -180,7 +180,7 @@ def write_course_notebook(root: Path, relative: Path, *cells) -> None:
 def test_index_of_a_workspace_and_the_command(tmp_path, capsys):
     """Does the index read the syllabus's notebooks under a root (skipping missing ones), and
     does `dsu search` print ranked results with their links?"""
-    from course.cli import main
+    from dsu import main
 
     ep51 = load_syllabus().episode("ep51")
     first, second = ep51.notebooks[0], ep51.notebooks[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from course.selfcheck import HIDDEN_NOTE, check, expect, expect_raises, expect_that
+from course.learner.selfcheck import HIDDEN_NOTE, check, expect, expect_raises, expect_that
 
 
 def test_passing_checks_say_hidden_tests_run_later():
@@ -35,7 +35,7 @@ def test_failure_names_the_check_and_the_reason():
 def test_result_is_shown_once_even_as_the_last_line_of_a_cell(capsys):
     """When check() is a cell's last line, is its message shown once, not twice?"""
     shell = InteractiveShell.instance()
-    shell.run_cell("from course.selfcheck import check\ncheck('demo', lambda: True, record=False)")
+    shell.run_cell("from course.learner.selfcheck import check\ncheck('demo', lambda: True, record=False)")
     out = capsys.readouterr().out
     assert out.count("all 1 visible checks passed") == 1
 
@@ -126,7 +126,7 @@ def test_a_failed_check_is_an_error_in_the_source_notebooks(tmp_path):
     """In an episode folder of the course repository (where the source notebooks and their
     reference solutions run, under nbval too) does a failed self-check raise, so that nbval
     fails the cell, while a learner's workspace only shows the message?"""
-    from course.selfcheck import in_source_notebook
+    from course.learner.selfcheck import in_source_notebook
     from course.syllabus import load_syllabus
 
     folder = load_syllabus().episode("ep51").path

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from course import REPO_ROOT
-from course.notebook_format import graded_cells
+from course.notebooks.notebook_format import graded_cells
 from course.syllabus import ASSESSMENT, objective_of, parse_syllabus, structural_problems
 
 SERIES_FOLDERS = ("series-1", "series-3")

@@ -8,8 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course.syllabus import load_syllabus
-from course.workspace import (
+from course.learner.workspace import (
     MANIFEST,
     START_PAGE,
     build_workspace,
@@ -18,6 +17,7 @@ from course.workspace import (
     usable_workspace,
     write_start_page,
 )
+from course.syllabus import load_syllabus
 
 NB = Path("series-3/ep99-demo/1-foundations.ipynb")
 
@@ -101,12 +101,12 @@ def test_real_build_delivers_student_versions_and_keeps_learner_edits(tmp_path, 
     assert foundations.read_bytes() == edited
     assert again.added == []
     # Nothing changed upstream: the rebuild must not run nbgrader at all (that took 15-23 s).
-    import grading.course_dir
+    import course.notebooks.nbgrader_course
 
     def no_nbgrader(*args, **kwargs):
         raise AssertionError("nbgrader ran for an unchanged episode")
 
-    monkeypatch.setattr(grading.course_dir, "generate_assignment", no_nbgrader)
+    monkeypatch.setattr(course.notebooks.nbgrader_course, "generate_assignment", no_nbgrader)
     foundations.unlink()  # a deleted notebook is delivered again, from the cached student version
     third = build_workspace(workspace, ["ep51"])
     assert third.added == [foundations.relative_to(workspace)]
@@ -177,11 +177,15 @@ def test_a_corrupt_manifest_is_a_clear_error(tmp_path):
         read_manifest(tmp_path)
 
 
-def test_the_start_page_name_matches_the_start_page_module():
-    """Is the start page name the workspace uses (without importing nbformat) the start page module's?"""
-    from course import startpage
+def test_the_workspace_module_does_not_import_nbformat():
+    """Does importing the workspace (a build with nothing to do) leave nbformat, a second to import, out?"""
+    import subprocess
+    import sys
 
-    assert START_PAGE == startpage.START_PAGE
+    code = "import sys, course.learner.workspace; print('nbformat' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+    assert START_PAGE == "START-HERE.ipynb"
 
 
 def _fake_generation(calls):
@@ -195,7 +199,7 @@ def _fake_generation(calls):
 
 def test_only_episodes_whose_sources_changed_are_generated_again(tmp_path, monkeypatch):
     """Is nbgrader run only for episodes whose source key changed, or whose cached copy was tampered with?"""
-    from course import student_versions
+    from course.learner import student_versions
 
     calls = []
     monkeypatch.setattr(student_versions, "student_notebooks", _fake_generation(calls))
@@ -216,8 +220,8 @@ def test_only_episodes_whose_sources_changed_are_generated_again(tmp_path, monke
 
 def test_the_source_key_covers_the_notebooks_and_the_nbgrader_config(monkeypatch):
     """Does the key change when a source notebook or the nbgrader configuration changes?"""
-    import grading.course_dir as course_dir
-    from course import student_versions
+    import course.notebooks.nbgrader_course as course_dir
+    from course.learner import student_versions
 
     episode = load_syllabus().episode("ep51")
     before = student_versions.source_key(episode)

@@ -17,6 +17,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,6 @@ def register(name: str, notebook: str, sweep: Callable[[], Iterable[dict]], kind
 
 def discover() -> dict[str, WidgetSpec]:
     """Import every module of ``course.widgets`` so that all widgets register; return the registry."""
-    import course.widgets as package
-
-    for module in pkgutil.iter_modules(package.__path__):
+    for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
         importlib.import_module(f"course.widgets.{module.name}")
     return REGISTRY

@@ -13,6 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from course.crdt import ORSet, VersionVector
+from course.patterns.breaker import BreakerConfig, initial_state, transition
+from course.patterns.bulkhead_sizing import BulkheadSizing, burst_queue_slots
+from course.patterns.thresholds import CountWindowRule, smallest_trip_failures
+from course.resilience_costs import ResilienceInvestment
 from grading.answer_keys.model import AnswerKey, Case, Question
 from grading.answer_keys.modules import defined_names, whole_modules
 
@@ -29,15 +34,11 @@ FORBIDDEN = {
 
 
 def _q2_config():
-    from course.patterns.breaker import BreakerConfig
-
     return BreakerConfig(window="consecutive", window_size=1, minimum_calls=1, failure_threshold=3,
                          open_duration=5.0, half_open_permits=2, half_open_rule="consecutive_successes")
 
 
 def _breaker_expected(steps):
-    from course.patterns.breaker import initial_state, transition
-
     state, seen = initial_state(_q2_config()), []
     for event, now in steps:
         state, decision = transition(state, event, now)
@@ -82,8 +83,6 @@ def _trip_cases(rng) -> list[Case]:
 
 
 def _trip_expected(n, k, p, rate):
-    from course.patterns.thresholds import CountWindowRule
-
     return float(CountWindowRule(n, k).false_trips_per_day(p, rate))
 
 
@@ -98,8 +97,6 @@ def _threads_cases(rng) -> list[Case]:
 
 
 def _threads_expected(rate, time, buffer):
-    from course.patterns.bulkhead_sizing import BulkheadSizing
-
     return int(BulkheadSizing(rate, time, buffer).threads)
 
 
@@ -116,8 +113,6 @@ def _slots_cases(rng) -> list[Case]:
 
 
 def _slots_expected(burst, threads, response_time, seconds, max_wait):
-    from course.patterns.bulkhead_sizing import burst_queue_slots
-
     return int(burst_queue_slots(burst, threads / response_time, seconds, max_wait))
 
 
@@ -136,8 +131,6 @@ def _plain(or_set) -> dict:
 
 
 def _or_set_cases(rng) -> list[Case]:
-    from course.crdt import ORSet
-
     ann = ORSet().add("milk", "ann")
     bob = ORSet().merge(ann)
     cases = [Case((_plain(ann.remove("milk")), _plain(bob))), Case((_plain(ann.remove("milk")), _plain(bob.add("milk", "bob"))))]
@@ -158,8 +151,6 @@ def _or_set_cases(rng) -> list[Case]:
 
 
 def _or_set_expected(a, b):
-    from course.crdt import ORSet, VersionVector
-
     def build(plain):
         return ORSet({e: [tuple(d) for d in dots] for e, dots in plain["entries"].items()}, VersionVector(plain["context"]))
 
@@ -186,14 +177,10 @@ def _or_set_matches(got, want) -> bool:
 
 
 def _q5():
-    from course.patterns.thresholds import smallest_trip_failures
-
     return {"safe_trip_failures": int(smallest_trip_failures(50, 0.05, 20.0, 1 / 90))}
 
 
 def _q9():
-    from course.resilience_costs import ResilienceInvestment
-
     return {"net_benefit_per_year": float(ResilienceInvestment(80_000.0, 4.0, 2.5, 0.8, 0.2, 300_000.0, 50_000.0,
                                                                3.0).net_benefit)}
 

@@ -15,6 +15,14 @@ from functools import cache
 
 import numpy as np
 
+from course.capacity_costs import CapacityCosts
+from course.datasets import load
+from course.erlang import erlang_c
+from course.littles_law import concurrency, pool_size
+from course.queueing import mg1, mm1, mmc, servers_for_response_quantile
+from course.scalability import fit_usl, fit_usl_deviation, usl
+from course.simulation import simulate_mmc
+from course.simulation.fast import fcfs_start_times
 from grading.answer_keys.model import AnswerKey, Case, Question
 from grading.answer_keys.modules import whole_modules
 
@@ -44,8 +52,6 @@ def _pool_cases(rng) -> list[Case]:
 
 
 def _pool_expected(lam, w, u):
-    from course.littles_law import pool_size
-
     return pool_size(lam, w, u)
 
 
@@ -57,8 +63,6 @@ def _mm1_cases(rng) -> list[Case]:
 
 
 def _mm1_expected(lam, mu):
-    from course.queueing import mm1
-
     q = mm1(lam, mu)
     return {"utilization": q.utilization, "L": q.l, "Lq": q.lq, "W": q.w, "Wq": q.wq,
             "p95": q.response_time_quantile(0.95)}
@@ -73,8 +77,6 @@ def _erlang_cases(rng) -> list[Case]:
 
 
 def _erlang_expected(c, a):
-    from course.erlang import erlang_c
-
     return float(erlang_c(c, a))
 
 
@@ -86,15 +88,11 @@ def _waits_cases(rng) -> list[Case]:
 
 
 def _waits_expected(arrivals, services):
-    from course.simulation.fast import fcfs_start_times
-
     arrivals = np.asarray(arrivals, dtype=float)
     return (fcfs_start_times(arrivals, np.asarray(services, dtype=float), 1) - arrivals).tolist()
 
 
 def _usl_cases(rng) -> list[Case]:
-    from course.scalability import usl
-
     n_exact = np.array([1, 2, 4, 8, 16, 32])
     x_exact = 10 * n_exact / (1 + 0.05 * (n_exact - 1) + 0.001 * n_exact * (n_exact - 1))
     cases = [Case((n_exact.tolist(), x_exact.tolist()))]
@@ -108,17 +106,12 @@ def _usl_cases(rng) -> list[Case]:
 
 
 def _usl_expected(loads, throughputs):
-    from course.scalability import fit_usl_deviation
-
     fit = fit_usl_deviation(loads, throughputs)
     return [float(fit.alpha), float(fit.beta)]
 
 
 @cache
 def _simulation_answers() -> dict:
-    from course.queueing import mmc
-    from course.simulation import simulate_mmc
-
     run = simulate_mmc(8.0, 1.0, 10, customers=200_000, seed=51)
     exact = mmc(8.0, 1.0, 10).wq
     low, high = (float(v) for v in run.wait_ci)
@@ -127,34 +120,23 @@ def _simulation_answers() -> dict:
 
 
 def _q1():
-    from course.littles_law import concurrency
-
     return {"connections_in_use": concurrency(4500 / 60, 0.040)}
 
 
 def _q4():
-    from course.queueing import mg1
-
     return {"pk_wait_ms": 1000 * mg1(40.0, 50.0, service_cv=1.5).wq}
 
 
 def _q6():
-    from course.queueing import servers_for_response_quantile
-
     return {"servers_needed": int(servers_for_response_quantile(600.0, 12.5, quantile=0.9, target_time=0.25))}
 
 
 def _q10():
-    from course.datasets import load
-    from course.scalability import fit_usl
-
     data = load("specsdm91")
     return {"throughput_at_300": float(fit_usl(data["load_users"], data["throughput_scripts_per_hour"]).predict(300))}
 
 
 def _q12():
-    from course.capacity_costs import CapacityCosts
-
     return {"cheapest_servers": int(CapacityCosts(500.0, 25.0, 0.150, 0.80, 0.0005).cheapest())}
 
 

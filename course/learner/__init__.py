@@ -1,0 +1,1 @@
+"""The learner's side of the course: workspace, student versions, progress, start page, search, self-checks."""

@@ -1,0 +1,7 @@
+"""Run the dsu command as ``python -m dsu``."""
+
+import sys
+
+from dsu import main
+
+sys.exit(main())
