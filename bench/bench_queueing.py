@@ -12,9 +12,9 @@ import time
 
 import numpy as np
 
+from course.capacity.scalability import fit_usl, fit_usl_deviation
 from course.datasets import load
-from course.queueing import hockey_stick, mmc, wait_surface
-from course.scalability import fit_usl, fit_usl_deviation
+from course.queueing.markovian import hockey_stick, mmc, wait_surface
 
 REPEATS = 5
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import ciw
 import simpy
 
-from course.queueing import mmc
+from course.queueing.markovian import mmc
 from course.simulation import simulate_mmc, simulate_mmc_reference
 
 ARRIVAL_RATE, SERVICE_RATE, SERVERS = 9.0, 1.0, 10

@@ -2,7 +2,7 @@
 
 While implementation answers are checked, the kernel imports this copy instead of the real
 package (it is bound read-only at the path where the venv's editable install looks for
-``course``, so ``import course.erlang`` just works). Every forbidden function, method of a
+``course``, so ``import course.queueing.erlang`` just works). Every forbidden function, method of a
 forbidden class, or module-level alias is rewritten with :mod:`ast` into a stub that raises
 :class:`RuntimeError` ("the course reference for this question is switched off while
 grading"): no route — import, ``runpy`` on the file, ``exec`` of the file's source, a default
@@ -11,7 +11,7 @@ version, because no working version exists in the files the kernel can read. The
 library keeps working. Built once per batch and cached by the hash of the package and the list.
 
 >>> tree = ast.parse("def erlang_c(c, a):\\n    return 1\\n")
->>> "switched off" in ast.unparse(switch_off(tree, {"erlang_c"}, "course.erlang"))
+>>> "switched off" in ast.unparse(switch_off(tree, {"erlang_c"}, "course.queueing.erlang"))
 True
 """
 
@@ -90,7 +90,7 @@ def fingerprint(forbidden: Mapping[str, tuple[str, ...]], package: Path = COURSE
 def build_stripped_course(forbidden: Mapping[str, tuple[str, ...]], cache: Path, package: Path = COURSE) -> Path:
     """The folder ``<cache>/<hash>/course``: the package with ``forbidden`` switched off (built once).
 
-    ``forbidden`` maps module names (``course.erlang``) to names; a module that does not exist
+    ``forbidden`` maps module names (``course.queueing.erlang``) to names; a module that does not exist
     is an error (a key naming a module the kit no longer has would protect nothing).
     """
     unknown = [m for m in forbidden if not _module_path(m, package).is_file()]

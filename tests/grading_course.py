@@ -173,7 +173,7 @@ def _tiny_key():
 
     from grading.answer_keys import AnswerKey, Case, Question
 
-    return AnswerKey(assignment=EPISODE, notebook="assessment", forbidden={"course.littles_law": ("concurrency",)}, questions=(
+    return AnswerKey(assignment=EPISODE, notebook="assessment", forbidden={"course.queueing.littles_law": ("concurrency",)}, questions=(
         Question("tiny-doubling__q1", "Q1 double(x)", "call", ("double",),
                  cases=lambda rng: [Case((2,)), Case((-3,))] + [Case((int(v),)) for v in rng.integers(-1000, 1000, 20)],
                  expected=lambda x: 2 * x),

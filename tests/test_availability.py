@@ -1,4 +1,4 @@
-"""Tests for course.availability: compositions, nines, downtime, budgets, MTTF/MTTR."""
+"""Tests for course.reliability.availability: compositions, nines, downtime, budgets, MTTF/MTTR."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from course.availability import (
+from course.reliability.availability import (
     Component,
     KofN,
     Parallel,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course.capacity_costs import (
+from course.capacity.costs import (
     CapacityCosts,
     breach_costs,
     decision_table,
@@ -17,7 +17,7 @@ from course.capacity_costs import (
     headroom_table,
     sustainable_arrival_rate,
 )
-from course.queueing import mmc
+from course.queueing.markovian import mmc
 
 
 def independent_late_share(arrival_rate, service_rate, servers, t):

@@ -1,4 +1,4 @@
-"""Tests for course.coding: GF(256) arithmetic, Hamming(7,4), Reed–Solomon erasures and errors.
+"""Tests for course.theory.coding: GF(256) arithmetic, Hamming(7,4), Reed–Solomon erasures and errors.
 
 Independent references: carry-less multiplication reduced by 0x11d (no tables), the
 published QR-code log table entry log α(3) = 25, the parity-check matrix of a generalised
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course.coding import (
+from course.theory.coding import (
     EXP,
     LOG,
     ReedSolomon,

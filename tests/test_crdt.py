@@ -1,6 +1,6 @@
-"""Tests for course.crdt: the merge laws, each type's specification, and the resurrection bug.
+"""Tests for course.replication.crdt: the merge laws, each type's specification, and the resurrection bug.
 
-The property tests cover the registers of course.crdt_registers too (one history runner for
+The property tests cover the registers of course.replication.registers too (one history runner for
 every type); tests/test_crdt_registers.py has the registers' hand-made cases.
 
 The property tests run random histories on three replicas (updates at a replica, or one
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
-from course.crdt import (
+from course.replication.crdt import (
     Dot,
     GCounter,
     GSet,
@@ -25,7 +25,7 @@ from course.crdt import (
     VersionVector,
     join,
 )
-from course.crdt_registers import LWWRegister, MVRegister
+from course.replication.registers import LWWRegister, MVRegister
 
 REPLICAS = ("ann", "bob", "cat")
 ELEMENTS = ("x", "y")

@@ -1,12 +1,12 @@
-"""Tests for course.crdt_migration: a shadow-run of an OR-Set beside a last-writer-wins cart."""
+"""Tests for course.replication.migration: a shadow-run of an OR-Set beside a last-writer-wins cart."""
 
 from __future__ import annotations
 
 import pytest
 
-from course.crdt import ORSet
-from course.crdt_migration import CartPair, ShadowRun
-from course.crdt_registers import LWWRegister
+from course.replication.crdt import ORSet
+from course.replication.migration import CartPair, ShadowRun
+from course.replication.registers import LWWRegister
 
 
 def write(pair: CartPair, replica: str, item: str, timestamp: float, remove=False) -> CartPair:

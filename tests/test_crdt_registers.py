@@ -1,4 +1,4 @@
-"""Tests for course.crdt_registers: last-writer-wins and multi-value registers by hand.
+"""Tests for course.replication.registers: last-writer-wins and multi-value registers by hand.
 
 The merge laws and each register's specification on random histories are tested in
 tests/test_crdt.py, with the counters and sets.
@@ -10,8 +10,8 @@ import math
 
 import pytest
 
-from course.crdt import VersionVector
-from course.crdt_registers import LWWRegister, MVRegister
+from course.replication.crdt import VersionVector
+from course.replication.registers import LWWRegister, MVRegister
 
 
 def test_lww_register_tie_breaks_by_replica_and_loses_stale_writes():

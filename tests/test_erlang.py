@@ -1,4 +1,4 @@
-"""Tests for course.erlang: Erlang B and C against exact arithmetic and a solved Markov chain."""
+"""Tests for course.queueing.erlang: Erlang B and C against exact arithmetic and a solved Markov chain."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import poisson
 
-import course.erlang
-from course.erlang import erlang_b, erlang_b_table, erlang_c, erlang_c_table
+import course.queueing.erlang
+from course.queueing.erlang import erlang_b, erlang_b_table, erlang_c, erlang_c_table
 
 
 def exact_erlang_b(servers: int, offered_load: Fraction) -> Fraction:
@@ -132,7 +132,7 @@ def test_zero_load_never_blocks_or_waits():
         (lambda: erlang_b([2, -1], 1.0), "servers"),
         (lambda: erlang_b([2, 3], [1.0, -2.0]), "offered_load"),
         (lambda: erlang_b(["a"], 1.0), "servers"),
-        (lambda: erlang_b(course.erlang.MAX_SERVERS + 1, 1.0), "servers"),  # would hang
+        (lambda: erlang_b(course.queueing.erlang.MAX_SERVERS + 1, 1.0), "servers"),  # would hang
         (lambda: erlang_b_table(-1, 1.0), "max_servers"),
         (lambda: erlang_b_table(3, -1.0), "offered_load"),
         (lambda: erlang_c_table(3, math.inf), "offered_load"),

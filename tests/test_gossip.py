@@ -1,4 +1,4 @@
-"""Tests for course.gossip: seeded anti-entropy rounds converge, at the speed theory predicts."""
+"""Tests for course.replication.gossip: seeded anti-entropy rounds converge, at the speed theory predicts."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from course.crdt import GCounter, GSet, ORSet, join
-from course.gossip import AntiEntropy, push_rounds_estimate
+from course.replication.crdt import GCounter, GSet, ORSet, join
+from course.replication.gossip import AntiEntropy, push_rounds_estimate
 
 
 def rumour(replicas: int) -> list[GSet]:

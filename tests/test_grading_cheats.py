@@ -35,8 +35,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:.*not in sess
 #: (module, function, how to call it with the learner's arguments), and a wrong body.
 TARGETS = {
     "ep51": {"answer": "ep51-multi-server__a5", "graded": "ep51-multi-server__q5", "points": 4,
-             "module": "course.erlang", "function": "erlang_c", "signature": "servers, offered_load",
-             "call": "servers, offered_load", "name": "erlang_c_probability", "file": "course/erlang.py",
+             "module": "course.queueing.erlang", "function": "erlang_c", "signature": "servers, offered_load",
+             "call": "servers, offered_load", "name": "erlang_c_probability", "file": "course/queueing/erlang.py",
              "wrong": "0.5", "refuse": "    if offered_load >= servers:\n        raise ValueError('unstable')\n",
              "visible": {(1, 0.5): 0.5, (2, 1.6): 32 / 45, (1000, 950.0): 0.5}},
     "ep13": {"answer": "ep13-bulkhead__a7", "graded": "ep13-bulkhead__q7", "points": 2,

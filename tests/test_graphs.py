@@ -1,4 +1,4 @@
-"""Tests for course.graphs: random graph models, percolation under failure and attack, PageRank.
+"""Tests for course.theory.graphs: random graph models, percolation under failure and attack, PageRank.
 
 Theory references: the Erdős–Rényi giant component S = 1 − e^(−⟨k⟩S), site percolation on
 ER keeps q·S(q⟨k⟩) of the nodes, the connectivity threshold ln n / n, the Watts–Strogatz
@@ -11,7 +11,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from course.graphs import (
+from course.theory.graphs import (
     barabasi_albert,
     edge_probability_for_mean_degree,
     er_connectivity_threshold,

@@ -1,4 +1,4 @@
-"""Tests for course.information: entropies, channel capacities, Huffman codes, gossip."""
+"""Tests for course.theory.information: entropies, channel capacities, Huffman codes, gossip."""
 
 import itertools
 import math
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course.information import (
+from course.theory.information import (
     average_code_length,
     awgn_capacity,
     binary_entropy,

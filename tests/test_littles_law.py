@@ -1,4 +1,4 @@
-"""Tests for course.littles_law: L = λW, pool sizing and float-safe ceilings."""
+"""Tests for course.queueing.littles_law: L = λW, pool sizing and float-safe ceilings."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import course.littles_law
-from course.littles_law import ceil_count, concurrency, pool_size, solve
+import course.queueing.littles_law
+from course.queueing.littles_law import ceil_count, concurrency, pool_size, solve
 
 
 def test_curriculum_worked_checks():
@@ -50,7 +50,7 @@ def test_ceiling_keeps_genuine_fractions():
 
 def test_solve_each_direction():
     """Given any two of L, λ, W, is the third the one L = λW demands?"""
-    assert solve(arrival_rate=1000, W=0.2) == course.littles_law.LittlesLaw(200.0, 1000.0, 0.2)
+    assert solve(arrival_rate=1000, W=0.2) == course.queueing.littles_law.LittlesLaw(200.0, 1000.0, 0.2)
     assert solve(L=200, arrival_rate=1000).W == pytest.approx(0.2)
     assert solve(L=200, W=0.2).arrival_rate == pytest.approx(1000)
 

@@ -1,4 +1,4 @@
-"""Tests for course.markov: stationary laws, transient solutions, hitting times, repairable systems."""
+"""Tests for course.reliability.markov: stationary laws, transient solutions, hitting times, repairable systems."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-from course.availability import k_of_n
-from course.markov import (
+from course.reliability.availability import k_of_n
+from course.reliability.markov import (
     ActiveStandby,
     RepairableGroup,
     RepairableSystem,

@@ -25,7 +25,7 @@ from course.patterns import (
 )
 
 try:  # the kit's own Erlang C, if that module is there; else the formula below
-    from course.queueing import erlang_c
+    from course.queueing.erlang import erlang_c
 except ImportError:  # pragma: no cover - depends on another module of the kit
     erlang_c = None
 

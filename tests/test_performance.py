@@ -1,4 +1,4 @@
-"""Tests for course.performance: speedup laws, growth forecasts, sizing, tail latency."""
+"""Tests for course.capacity.performance: speedup laws, growth forecasts, sizing, tail latency."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from course.performance import (
+from course.capacity.performance import (
     CompoundGrowth,
     HedgedRequests,
     LinearGrowth,

@@ -36,20 +36,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 MODULE_NAMES = [
-    "course.availability",
-    "course.reliability",
-    "course.markov",
-    "course.performance",
-    "course.queueing",
-    "course.scalability",
-    "course.littles_law",
-    "course.erlang",
-    "course.queueing_finite",
-    "course.queueing_general",
-    "course.queueing_networks",
-    "course.information",
-    "course.coding",
-    "course.graphs",
+    "course.reliability.availability",
+    "course.reliability.lifetimes",
+    "course.reliability.markov",
+    "course.capacity.performance",
+    "course.queueing.markovian",
+    "course.capacity.scalability",
+    "course.queueing.littles_law",
+    "course.queueing.erlang",
+    "course.queueing.finite",
+    "course.queueing.general",
+    "course.queueing.networks",
+    "course.theory.information",
+    "course.theory.coding",
+    "course.theory.graphs",
     "course.simulation",
     "course.datasets",
 ]
@@ -62,14 +62,14 @@ MODULES = [
 # Result records: returned by library functions, not built by learners. They are checked
 # through the functions that return them, never constructed from random fields.
 RESULT_RECORDS = {
-    "course.reliability.WeibullFit",
-    "course.availability.MonteCarloEstimate",
-    "course.scalability.USLFit",
-    "course.scalability.Band",
-    "course.littles_law.LittlesLaw",
-    "course.queueing_networks.AsymptoticBounds",
-    "course.queueing_networks.MVASolution",
-    "course.coding.HammingDecoded",
+    "course.reliability.lifetimes.WeibullFit",
+    "course.reliability.availability.MonteCarloEstimate",
+    "course.capacity.scalability.USLFit",
+    "course.capacity.scalability.Band",
+    "course.queueing.littles_law.LittlesLaw",
+    "course.queueing.networks.AsymptoticBounds",
+    "course.queueing.networks.MVASolution",
+    "course.theory.coding.HammingDecoded",
     "course.simulation.results.QueueResult",
     "course.simulation.records.NetworkResult",
 }
@@ -82,29 +82,29 @@ ABSTRACT_BASES = {
 # Where NaN or infinity is a documented answer, not a bug: name -> (kinds, reason).
 # Names are "module.function" or "module.Class.attribute" (any class in the MRO).
 DOCUMENTED_NON_FINITE = {
-    "course.availability.nines": ({"inf"}, "A = 1 has infinitely many nines"),
-    "course.availability.Block.nines": ({"inf"}, "a block with A = 1"),
-    "course.reliability._Lifetime.hazard": (
+    "course.reliability.availability.nines": ({"inf"}, "A = 1 has infinitely many nines"),
+    "course.reliability.availability.Block.nines": ({"inf"}, "a block with A = 1"),
+    "course.reliability.lifetimes._Lifetime.hazard": (
         {"inf"}, "Weibull β < 1 at t = 0, or β > 1 at an age so great h(t) passes 1.8e308"),
-    "course.reliability._Lifetime.pdf": ({"inf"}, "Weibull β < 1 at t = 0"),
-    "course.reliability._Lifetime.cumulative_hazard": (
+    "course.reliability.lifetimes._Lifetime.pdf": ({"inf"}, "Weibull β < 1 at t = 0"),
+    "course.reliability.lifetimes._Lifetime.cumulative_hazard": (
         {"inf"}, "an age so great that H(t) = (t/η)^β passes 1.8e308 (R(t) = 0 there)"),
-    "course.markov.mean_hitting_times": ({"inf"}, "targets may be unreachable"),
-    "course.markov.ctmc_mean_hitting_times": ({"inf"}, "targets may be unreachable"),
-    "course.markov.mean_return_times": ({"inf"}, "a transient state may never recur"),
-    "course.markov.RepairableSystem.mean_time_to_failure": ({"inf"}, "down states unreachable"),
-    "course.performance.amdahl_limit": ({"inf"}, "s = 0: perfectly parallel work"),
-    "course.scalability.peak_concurrency": ({"inf"}, "β = 0: no peak"),
-    "course.scalability.peak_throughput": ({"inf"}, "α = β = 0: linear scaling"),
-    "course.scalability.USLModel.peak_n": ({"inf"}, "β = 0: no peak"),
-    "course.scalability.USLModel.peak_x": ({"inf"}, "α = β = 0: no ceiling"),
-    "course.scalability.USLModel.ceiling": ({"inf"}, "α = 0: no contention"),
-    "course.scalability.USLModel.optimal_n": ({"inf"}, "α = 0: no contention"),
-    "course.scalability.USLFit": ({"nan", "inf"}, "standard errors NaN with no spare degrees of freedom"),
-    "course.scalability.USLFit.residual_standard_error": ({"nan"}, "no spare degrees of freedom"),
-    "course.scalability.USLFit.confidence_band": ({"nan"}, "no spare degrees of freedom"),
-    "course.scalability.USLFit.r_squared": ({"nan"}, "every measured x equal: R² has TSS = 0"),
-    "course.information.kl_divergence": ({"inf"}, "q gives probability 0 to an outcome p can produce"),
+    "course.reliability.markov.mean_hitting_times": ({"inf"}, "targets may be unreachable"),
+    "course.reliability.markov.ctmc_mean_hitting_times": ({"inf"}, "targets may be unreachable"),
+    "course.reliability.markov.mean_return_times": ({"inf"}, "a transient state may never recur"),
+    "course.reliability.markov.RepairableSystem.mean_time_to_failure": ({"inf"}, "down states unreachable"),
+    "course.capacity.performance.amdahl_limit": ({"inf"}, "s = 0: perfectly parallel work"),
+    "course.capacity.scalability.peak_concurrency": ({"inf"}, "β = 0: no peak"),
+    "course.capacity.scalability.peak_throughput": ({"inf"}, "α = β = 0: linear scaling"),
+    "course.capacity.scalability.USLModel.peak_n": ({"inf"}, "β = 0: no peak"),
+    "course.capacity.scalability.USLModel.peak_x": ({"inf"}, "α = β = 0: no ceiling"),
+    "course.capacity.scalability.USLModel.ceiling": ({"inf"}, "α = 0: no contention"),
+    "course.capacity.scalability.USLModel.optimal_n": ({"inf"}, "α = 0: no contention"),
+    "course.capacity.scalability.USLFit": ({"nan", "inf"}, "standard errors NaN with no spare degrees of freedom"),
+    "course.capacity.scalability.USLFit.residual_standard_error": ({"nan"}, "no spare degrees of freedom"),
+    "course.capacity.scalability.USLFit.confidence_band": ({"nan"}, "no spare degrees of freedom"),
+    "course.capacity.scalability.USLFit.r_squared": ({"nan"}, "every measured x equal: R² has TSS = 0"),
+    "course.theory.information.kl_divergence": ({"inf"}, "q gives probability 0 to an outcome p can produce"),
     "course.simulation.records.NetworkResult.to_frame": (
         {"nan"}, "service_start, service_end and service_time are NaN unless the visit was served"),
     "course.simulation.records.NetworkResult.node_summary": (
@@ -168,7 +168,7 @@ def distributions(draw):
 
 
 def lifetimes():
-    from course.reliability import Exponential, Weibull
+    from course.reliability.lifetimes import Exponential, Weibull
 
     return st.one_of(
         st.builds(Exponential, st.floats(1e-4, 10)),
@@ -178,13 +178,13 @@ def lifetimes():
 
 
 def blocks():
-    from course.availability import Component
+    from course.reliability.availability import Component
 
     return st.one_of(probability, st.builds(Component, st.just("c"), probability))
 
 
 def latencies():
-    from course.performance import LognormalLatency
+    from course.capacity.performance import LognormalLatency
 
     return st.builds(LognormalLatency, st.floats(0.1, 100), st.floats(0.05, 5))
 

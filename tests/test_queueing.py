@@ -1,4 +1,4 @@
-"""Tests for course.queueing: M/M/1, M/M/c, sizing, M/G/1 and G/G/c, widget grids."""
+"""Tests for course.queueing.markovian: M/M/1, M/M/c, sizing, M/G/1 and G/G/c, widget grids."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import quad
 
-from course.queueing import (
+from course.queueing.markovian import (
     hockey_stick,
     mm1,
     mmc,

@@ -1,4 +1,4 @@
-"""Tests for course.queueing_finite: M/M/1/K, M/M/c/K and M/M/∞."""
+"""Tests for course.queueing.finite: M/M/1/K, M/M/c/K and M/M/∞."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy.stats import poisson
 
-from course.erlang import erlang_b
-from course.queueing import mmc
-from course.queueing_finite import mm1k, mmck, mminf
+from course.queueing.erlang import erlang_b
+from course.queueing.finite import mm1k, mmck, mminf
+from course.queueing.markovian import mmc
 
 
 def ctmc_state_probabilities(arrival_rate, service_rate, servers, capacity):

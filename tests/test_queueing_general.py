@@ -1,4 +1,4 @@
-"""Tests for course.queueing_general: M/G/1 (Pollaczek–Khinchine), M/D/1, Kingman, Allen–Cunneen."""
+"""Tests for course.queueing.general: M/G/1 (Pollaczek–Khinchine), M/D/1, Kingman, Allen–Cunneen."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-import course.queueing
-import course.queueing_general
-from course.queueing import mm1, mmc
-from course.queueing_general import allen_cunneen, kingman, md1, mg1
+import course.queueing.general
+import course.queueing.markovian
+from course.queueing.general import allen_cunneen, kingman, md1, mg1
+from course.queueing.markovian import mm1, mmc
 
 
 def batch_mean_and_error(values, batches=40):

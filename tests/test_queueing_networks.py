@@ -1,4 +1,4 @@
-"""Tests for course.queueing_networks: operational laws, exact MVA, open Jackson networks.
+"""Tests for course.queueing.networks: operational laws, exact MVA, open Jackson networks.
 
 References used here are independent of the module: a finite birth–death chain for the
 machine-repairman model, a continuous-time Markov chain solved numerically for a cyclic
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import gammaln
 
-from course.queueing_networks import (
+from course.queueing.networks import (
     asymptotic_bounds,
     bottleneck,
     forced_flow,

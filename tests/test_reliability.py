@@ -1,4 +1,4 @@
-"""Tests for course.reliability: lifetime models, the bathtub curve, Weibull fitting."""
+"""Tests for course.reliability.lifetimes: lifetime models, the bathtub curve, Weibull fitting."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from course.reliability import (
+from course.reliability.lifetimes import (
     CompetingRisks,
     Exponential,
     Weibull,

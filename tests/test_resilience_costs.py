@@ -1,4 +1,4 @@
-"""Tests for course.resilience_costs: downtime losses against the cost of resilience."""
+"""Tests for course.patterns.resilience_costs: downtime losses against the cost of resilience."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from course.resilience_costs import ResilienceInvestment
+from course.patterns.resilience_costs import ResilienceInvestment
 
 
 def plan(**changes) -> ResilienceInvestment:

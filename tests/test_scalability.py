@@ -1,4 +1,4 @@
-"""Tests for course.scalability: the USL, its landmarks, and both ways of fitting it."""
+"""Tests for course.capacity.scalability: the USL, its landmarks, and both ways of fitting it."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from course.datasets import load
-from course.scalability import (
+from course.capacity.scalability import (
     USLModel,
     fit_usl,
     fit_usl_deviation,
@@ -20,6 +19,7 @@ from course.scalability import (
     peak_throughput,
     usl,
 )
+from course.datasets import load
 
 
 def amdahl(serial_fraction, n):

@@ -1,6 +1,6 @@
 """Tests for course.simulation's fast path (simulate_mmc, simulate_queue, request_log).
 
-Exact values come from course.queueing (Erlang C, Pollaczek–Khinchine), written and tested
+Exact values come from course.queueing.markovian (Erlang C, Pollaczek–Khinchine), written and tested
 independently of the simulator. Interval checks use fixed seeds, so they are
 deterministic; the coverage test is what shows the intervals are honest in general.
 """
@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import course.sim.jit
-from course.queueing import md1, mg1, mmc
+from course.queueing.general import md1, mg1
+from course.queueing.markovian import mmc
 from course.simulation import (
     Deterministic,
     Erlang,
@@ -30,7 +31,7 @@ EXACT_WQ = mmc(9, 1, 10).wq  # λ = 9/s, μ = 1/s, c = 10: Wq = 0.6687 s
 
 def test_erlang_c_reference_value():
     """Is the exact value the tests compare against the known Erlang C Wq for λ=9, μ=1, c=10?"""
-    # Independent of course.queueing: Erlang B by the stable recursion, then C = B/(1 − ρ(1 − B)).
+    # Independent of course.queueing.markovian: Erlang B by the stable recursion, then C = B/(1 − ρ(1 − B)).
     blocking = 1.0
     for k in range(1, 11):
         blocking = 9 * blocking / (k + 9 * blocking)

@@ -1,7 +1,7 @@
 """Tests for the readable event-driven engine and networks (course.simulation.reference, .network).
 
 Closed forms are computed here, from the textbook formulas, so that a bug shared by the
-engine and course.queueing could not hide. Checks with several intervals at once use 99 %
+engine and course.queueing.markovian could not hide. Checks with several intervals at once use 99 %
 intervals, so one test is not a coin with several 5 % chances of a false alarm.
 """
 
@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from course.queueing import mmc
+from course.queueing.markovian import mmc
 from course.simulation import (
     Deterministic,
     Exponential,

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import course.widgets.ep13 as ep13_module
-from course.erlang import erlang_c
 from course.patterns.bulkhead_sizing import BulkheadSizing
+from course.patterns.resilience_costs import ResilienceInvestment
 from course.patterns.thresholds import CountWindowRule, smallest_trip_failures
-from course.resilience_costs import ResilienceInvestment
+from course.queueing.erlang import erlang_c
 from course.widgets.ep13 import (
     BulkheadSizer,
     ChaosDashboard,
@@ -188,7 +188,7 @@ def test_chaos_dashboard_minimum_calls_shows_its_effect():
 
 def test_shared_pool_figure_gives_each_unit_its_own_axis():
     """Are the wait (ms, log, powers of ten, from 1 µs) and P(wait) (%, 0–100) on separate axes?"""
-    from course.queueing import mmc
+    from course.queueing.markovian import mmc
     from course.widgets.figures import WAIT_FLOOR_MS, shared_pool_figure
 
     latencies = np.linspace(0.02, 0.375, 120)

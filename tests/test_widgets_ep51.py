@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from course.littles_law import solve
-from course.queueing import mm1, mmc, servers_for_service_level
+from course.queueing.littles_law import solve
+from course.queueing.markovian import mm1, mmc, servers_for_service_level
 from course.widgets.ep51 import (
     CapacityCostCurve,
     DecisionWeights,
@@ -238,7 +238,7 @@ def test_usl_explorer_accepts_extra_data_and_reads_csv():
 
 
 def test_littles_law_result_agrees_with_the_library():
-    """Is the widget a view of course.littles_law, not a second implementation?"""
+    """Is the widget a view of course.queueing.littles_law, not a second implementation?"""
     solver = LittlesLawSolver()
     solver.set(solve_for="L", arrival_rate=12_000 / 60, W=0.010)
     assert solver.result == solve(arrival_rate=200.0, W=0.010)

@@ -25,6 +25,7 @@ Modules (each small, named for what it holds):
 ``fast_kernels``       the numba loop behind ``fast`` (plain Python without numba)
 ``thresholds``         count and time window trip rules, false-trip tables
 ``bulkhead_sizing``    pool and queue sizes from Erlang C and burst arithmetic
+``resilience_costs``   what a pattern costs and saves per year: ResilienceInvestment
 =====================  =================================================================
 
 The event loop, the seeded streams and the duration distributions (``Exponential``,

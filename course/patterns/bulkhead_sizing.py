@@ -33,8 +33,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from course.erlang import erlang_c
-from course.littles_law import ceil_count
+from course.queueing.erlang import erlang_c
+from course.queueing.littles_law import ceil_count
 from course.validation import require_int, require_non_negative, require_positive
 
 __all__ = ["BulkheadSizing", "pool_utilization", "pool_wait_probability", "burst_queue_slots"]

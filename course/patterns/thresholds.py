@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from course.littles_law import ceil_count
+from course.queueing.littles_law import ceil_count
 from course.validation import require_int, require_positive, require_probability
 
 __all__ = ["SECONDS_PER_DAY", "CountWindowRule", "TimeWindowRule", "smallest_trip_failures",

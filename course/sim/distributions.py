@@ -363,7 +363,7 @@ def lognormal_parameters(mean: float, cv: float) -> tuple[float, float]:
 
     σ = √ln(1 + CV²) and μ = ln(mean) − σ²/2; the median is e^μ, below the mean. The one
     place the kit turns (mean, CV) into (μ, σ): :class:`Lognormal` and
-    :class:`course.performance.LognormalLatency` both call it.
+    :class:`course.capacity.performance.LognormalLatency` both call it.
 
     >>> mu, sigma = lognormal_parameters(100, 1.0)
     >>> round(sigma, 6), round(math.exp(mu), 4)

@@ -9,7 +9,7 @@ same seeded random streams, so for M/M/c they return identical waits. Every run 
 loop, the streams and the distributions are the kit's one simulation core, :mod:`course.sim`,
 shared with the pattern simulator of :mod:`course.patterns`.
 
-Glossary (times in seconds, rates per second; queueing symbols as in :mod:`course.queueing`):
+Glossary (times in seconds, rates per second; queueing symbols as in :mod:`course.queueing.markovian`):
 
 =====================  ======  ========================================================
 name                   symbol  meaning

@@ -15,7 +15,7 @@ If numba cannot be imported, the very same loops run as plain Python: correct, ~
 slower. ``numba`` compiles on the first call and caches the machine code in
 ``__pycache__`` next to this file, so later processes load it in a fraction of a second.
 
->>> from course.queueing import mmc
+>>> from course.queueing.markovian import mmc
 >>> result = simulate_mmc(9, 1, servers=10, customers=200_000, seed=0)
 >>> exact_wq = mmc(9, 1, 10).wq   # Erlang C: 0.6687 s
 >>> result.wait_ci[0] < exact_wq < result.wait_ci[1]
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course.erlang import MAX_SERVERS
+from course.queueing.erlang import MAX_SERVERS
 from course.sim.distributions import Distribution, as_distribution, exponential_with_rate
 from course.sim.jit import NUMBA_AVAILABLE, njit
 from course.sim.streams import spawn_generators

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course.erlang import MAX_SERVERS
+from course.queueing.erlang import MAX_SERVERS
 from course.sim.distributions import Distribution, as_distribution
 from course.validation import require_int, require_probability, require_stable
 

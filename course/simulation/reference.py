@@ -29,7 +29,7 @@ from collections import deque
 
 import numpy as np
 
-from course.erlang import MAX_SERVERS
+from course.queueing.erlang import MAX_SERVERS
 from course.sim.distributions import Exponential, exponential_with_rate  # noqa: F401 - doctests
 from course.sim.loop import EventLoop
 from course.sim.streams import random_stream, spawn_generators

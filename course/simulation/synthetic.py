@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from course.erlang import MAX_SERVERS
+from course.queueing.erlang import MAX_SERVERS
 from course.sim.distributions import Distribution, as_distribution, exponential_with_rate
 from course.sim.streams import spawn_generators
 from course.simulation.fast import fcfs_start_times

@@ -2,7 +2,7 @@
 
 Each widget is a thin view over a model of the kit — :mod:`course.patterns.thresholds`,
 :mod:`course.patterns.bulkhead_sizing`, :mod:`course.patterns.scenarios` and
-:mod:`course.resilience_costs` — writing into FigureWidgets in place. Settings that make no
+:mod:`course.patterns.resilience_costs` — writing into FigureWidgets in place. Settings that make no
 sense (a pool that cannot keep up, a protected loss above the unprotected one) show the
 model's ValueError as a message.
 
@@ -26,12 +26,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from course.erlang import erlang_c_table
 from course.patterns.breaker import HYSTRIX
 from course.patterns.bulkhead_sizing import BulkheadSizing
+from course.patterns.resilience_costs import ResilienceInvestment
 from course.patterns.scenarios import SHOPPER_SHARE, chaos_scenario
 from course.patterns.thresholds import false_trip_table, smallest_trip_failures
-from course.resilience_costs import ResilienceInvestment
+from course.queueing.erlang import erlang_c_table
 from course.widgets.base import CourseWidget
 from course.widgets.registry import register
 

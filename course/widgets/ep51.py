@@ -1,7 +1,7 @@
 """Episode 51 calculators: Little's law, queues, Erlang C staffing, wait surface, capacity money.
 
-Each widget is a thin view: the numbers come from :mod:`course.littles_law` and
-:mod:`course.queueing`; the widget only turns control values into model calls and writes
+Each widget is a thin view: the numbers come from :mod:`course.queueing.littles_law` and
+:mod:`course.queueing.markovian`; the widget only turns control values into model calls and writes
 the results into FigureWidgets in place. Slider positions that make no sense (an unstable
 queue, a negative rate) show the model's ValueError as a message and leave the figure as
 it was — never an infinity or a NaN on screen.
@@ -27,9 +27,16 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from course.capacity_costs import CapacityCosts, decision_table, headroom_table
-from course.littles_law import solve
-from course.queueing import hockey_stick, md1, mm1, mmc, servers_for_service_level, wait_surface
+from course.capacity.costs import CapacityCosts, decision_table, headroom_table
+from course.queueing.general import md1
+from course.queueing.littles_law import solve
+from course.queueing.markovian import (
+    hockey_stick,
+    mm1,
+    mmc,
+    servers_for_service_level,
+    wait_surface,
+)
 from course.widgets.base import CourseWidget
 from course.widgets.registry import register
 

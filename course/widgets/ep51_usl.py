@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from course.capacity.scalability import USLModel, fit_usl, fit_usl_deviation
 from course.datasets import load, provenance
-from course.scalability import USLModel, fit_usl, fit_usl_deviation
 from course.widgets.base import CourseWidget
 from course.widgets.registry import register
 

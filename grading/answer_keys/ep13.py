@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from course.crdt import ORSet, VersionVector
 from course.patterns.breaker import BreakerConfig, initial_state, transition
 from course.patterns.bulkhead_sizing import BulkheadSizing, burst_queue_slots
+from course.patterns.resilience_costs import ResilienceInvestment
 from course.patterns.thresholds import CountWindowRule, smallest_trip_failures
-from course.resilience_costs import ResilienceInvestment
+from course.replication.crdt import ORSet, VersionVector
 from grading.answer_keys.model import AnswerKey, Case, Question
 from grading.answer_keys.modules import defined_names, whole_modules
 
@@ -27,8 +27,8 @@ EVENTS = ("request", "success", "failure")
 # only holds settings (the module builds presets from it at import) and stays usable.
 FORBIDDEN = {
     **whole_modules("course.patterns.explorer", "course.patterns.fast_kernels", "course.patterns.fast",
-                    "course.patterns.thresholds", "course.patterns.bulkhead_sizing", "course.littles_law",
-                    "course.crdt", "course.crdt_migration", "course.gossip"),
+                    "course.patterns.thresholds", "course.patterns.bulkhead_sizing", "course.queueing.littles_law",
+                    "course.replication.crdt", "course.replication.migration", "course.replication.gossip"),
     "course.patterns.breaker": tuple(n for n in defined_names("course.patterns.breaker") if n != "BreakerConfig"),
 }
 

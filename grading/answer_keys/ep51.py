@@ -15,12 +15,13 @@ from functools import cache
 
 import numpy as np
 
-from course.capacity_costs import CapacityCosts
+from course.capacity.costs import CapacityCosts
+from course.capacity.scalability import fit_usl, fit_usl_deviation, usl
 from course.datasets import load
-from course.erlang import erlang_c
-from course.littles_law import concurrency, pool_size
-from course.queueing import mg1, mm1, mmc, servers_for_response_quantile
-from course.scalability import fit_usl, fit_usl_deviation, usl
+from course.queueing.erlang import erlang_c
+from course.queueing.general import mg1
+from course.queueing.littles_law import concurrency, pool_size
+from course.queueing.markovian import mm1, mmc, servers_for_response_quantile
 from course.simulation import simulate_mmc
 from course.simulation.fast import fcfs_start_times
 from grading.answer_keys.model import AnswerKey, Case, Question
@@ -28,9 +29,9 @@ from grading.answer_keys.modules import whole_modules
 
 # What the kernel that runs the implementation answers may not reach (one place).
 FORBIDDEN = whole_modules(
-    "course.littles_law", "course.erlang", "course.queueing", "course.queueing_general", "course.queueing_finite",
-    "course.queueing_networks", "course.capacity_costs", "course.performance", "course.markov",
-    "course.scalability", "course.simulation.fast", "course.simulation.reference", "course.simulation.synthetic",
+    "course.queueing.littles_law", "course.queueing.erlang", "course.queueing.markovian", "course.queueing.general", "course.queueing.finite",
+    "course.queueing.networks", "course.capacity.costs", "course.capacity.performance", "course.reliability.markov",
+    "course.capacity.scalability", "course.simulation.fast", "course.simulation.reference", "course.simulation.synthetic",
     "course.simulation.network", "course.patterns.bulkhead_sizing",
 )
 

@@ -1,6 +1,6 @@
 """Helpers for declaring what an assessment forbids.
 
->>> "erlang_c" in whole_modules("course.erlang")["course.erlang"]
+>>> "erlang_c" in whole_modules("course.queueing.erlang")["course.queueing.erlang"]
 True
 """
 

@@ -10,7 +10,7 @@ anti-entropy stays, now carrying states whose merge cannot lose an update.
 The legacy system here stores each cart as one value resolved by last-writer-wins on the
 writer's clock (as many anti-entropy stores do): two concurrent edits of the same cart keep
 only the one with the later timestamp, so an add can vanish and a removed item can come
-back. The CRDT is the add-wins :class:`~course.crdt.ORSet`. Both receive the same writes
+back. The CRDT is the add-wins :class:`~course.replication.crdt.ORSet`. Both receive the same writes
 at the same replicas and are merged by the *same* gossip messages, so every difference is
 down to the data type.
 
@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from course.crdt import ORSet
-from course.crdt_registers import LWWRegister
-from course.gossip import AntiEntropy
+from course.replication.crdt import ORSet
+from course.replication.gossip import AntiEntropy
+from course.replication.registers import LWWRegister
 from course.validation import (
     require_int,
     require_non_negative,

@@ -4,7 +4,7 @@ A register holds a single value (a user's display name, a feature flag). Two rep
 overwrite it concurrently; the register's merge decides what survives. Last-writer-wins
 keeps the write with the largest (timestamp, replica id) and silently drops the other; the
 multi-value register keeps both as *siblings* until someone writes again having seen them.
-Both merges are commutative, associative and idempotent (see :mod:`course.crdt`).
+Both merges are commutative, associative and idempotent (see :mod:`course.replication.crdt`).
 
 >>> ann = MVRegister().assign("blue", "ann")
 >>> bob = MVRegister().assign("red", "bob")
@@ -20,7 +20,12 @@ import math
 from collections.abc import Hashable, Iterable
 from functools import reduce
 
-from course.crdt import VersionVector, _require_hashable, _require_replica, _require_same_type
+from course.replication.crdt import (
+    VersionVector,
+    _require_hashable,
+    _require_replica,
+    _require_same_type,
+)
 from course.validation import require_finite
 
 __all__ = ["LWWRegister", "MVRegister"]

@@ -6,7 +6,7 @@ so these models stay valid at any load, including ρ ≥ 1 — the price is the
 ``blocking_probability`` and a throughput below the arrival rate. M/M/∞ is the opposite
 limit: a server for everyone, nobody waits, and the number in service is Poisson.
 
-Same vocabulary as :mod:`course.queueing` (``arrival_rate``, ``service_rate``,
+Same vocabulary as :mod:`course.queueing.markovian` (``arrival_rate``, ``service_rate``,
 ``servers``, ``utilization``, ``wq``, ``w``, ``lq``, ``l``), plus ``capacity`` K (the
 most customers in the system, in service or waiting), ``blocking_probability`` and
 ``effective_arrival_rate`` (= throughput, the admitted rate λ(1 − P_K)).
@@ -27,7 +27,7 @@ from functools import cached_property
 import numpy as np
 from scipy.special import gammaln, xlogy
 
-from course.erlang import require_finite_quantities
+from course.queueing.erlang import require_finite_quantities
 from course.validation import require_int, require_non_negative, require_positive
 
 __all__ = ["MMcK", "MMInf", "mm1k", "mmck", "mminf", "MAX_CAPACITY"]

@@ -7,7 +7,7 @@ coefficient of variation (standard deviation / mean): ``arrival_cv`` Ca of the g
 between arrivals, ``service_cv`` Cs of the service times. Doubling Cs² roughly doubles the
 queue; making service perfectly regular halves it.
 
-Same vocabulary as :mod:`course.queueing` (``arrival_rate``, ``service_rate``,
+Same vocabulary as :mod:`course.queueing.markovian` (``arrival_rate``, ``service_rate``,
 ``servers``, ``utilization``, ``p_wait``, ``wq``, ``w``, ``lq``, ``l``).
 
 >>> round(md1(0.9, 1).wq, 6), round(mg1(0.9, 1, service_cv=1).wq, 6)
@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from course.erlang import MAX_SERVERS, STABILITY, erlang_c, require_finite_quantities
+from course.queueing.erlang import MAX_SERVERS, STABILITY, erlang_c, require_finite_quantities
 from course.validation import require_int, require_non_negative, require_positive, require_stable
 
 __all__ = ["GGc", "mg1", "md1", "kingman", "allen_cunneen"]

@@ -9,7 +9,7 @@ also needs *headroom*: how much more load it survives before the target is misse
 
 Vocabulary (times in seconds, rates per second, money in one currency per hour):
 
-- ``arrival_rate`` λ, ``service_rate`` μ, ``servers`` c as in :mod:`course.queueing`;
+- ``arrival_rate`` λ, ``service_rate`` μ, ``servers`` c as in :mod:`course.queueing.markovian`;
 - ``target_time`` — the response-time target of the service-level agreement (SLA);
 - ``server_cost_per_hour`` — what one server costs per hour;
 - ``penalty_per_late_request`` — what one answer slower than ``target_time`` costs;
@@ -34,8 +34,8 @@ import pandas as pd
 from scipy import stats
 from scipy.optimize import brentq
 
-from course.littles_law import pool_size
-from course.queueing import mmc
+from course.queueing.littles_law import pool_size
+from course.queueing.markovian import mmc
 from course.validation import (
     require_int,
     require_non_negative,
@@ -210,7 +210,7 @@ def headroom_policies(
 ) -> pd.DataFrame:
     """Compare "run at most X % busy" policies: servers, cost, quantile now, headroom.
 
-    Each policy sizes the pool as ⌈λS / X⌉ (:func:`course.littles_law.pool_size`), then
+    Each policy sizes the pool as ⌈λS / X⌉ (:func:`course.queueing.littles_law.pool_size`), then
     reads its response quantile and headroom from :func:`headroom_table`.
 
     >>> p = headroom_policies(1000, 20, [0.7, 0.9], 0.95, 0.2, server_cost_per_hour=0.5)

@@ -10,8 +10,8 @@ one vectorised sweep (a 100 × 60 grid takes about a millisecond).
 The recursion is written once, in :func:`erlang_b_step`. Every Erlang number of the kit
 comes from it: ``erlang_b``/``erlang_c`` here, the tables ``erlang_b_table`` and
 ``erlang_c_table`` (every c = 0..N at one load in one pass: staffing curves, pool sizing),
-the sizing searches of :mod:`course.queueing` and the Jackson networks of
-:mod:`course.queueing_networks`.
+the sizing searches of :mod:`course.queueing.markovian` and the Jackson networks of
+:mod:`course.queueing.networks`.
 
 >>> round(erlang_b(10, 9.0), 6), round(erlang_c(10, 9.0), 6)
 (0.167963, 0.668732)

@@ -23,7 +23,7 @@ join (least upper bound) of two states. Replica ids are non-empty strings.
 =================  ===========================================================================
 
 The registers (last-writer-wins and multi-value) live next door in
-:mod:`course.crdt_registers`.
+:mod:`course.replication.registers`.
 
 The resurrection bug in four lines — Ann and Bob both hold "milk"; Ann removes it; a merge
 with Bob's stale copy brings it back in the naive set but not in the OR-Set:

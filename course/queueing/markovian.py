@@ -1,4 +1,4 @@
-"""Analytic queueing models: M/M/1, M/M/c (Erlang B and C), M/G/1, G/G/c, and sizing.
+"""Markovian queues: M/M/1 and M/M/c (Erlang C waits), server sizing, hockey sticks and wait surfaces.
 
 A queue is a shop counter: customers arrive at ``arrival_rate`` (λ per unit time), each
 of ``servers`` (c) clerks serves at ``service_rate`` (μ per unit time, so a service takes
@@ -21,10 +21,10 @@ name                 symbol  meaning
 ``lq`` / ``l``       Lq, L   mean number in queue / in system (Little: L = λW)
 ===================  ======  =============================================================
 
-Related families live next door and are re-exported here: Erlang's formulas in
-:mod:`course.erlang`, general service and arrivals (M/G/1, M/D/1, Kingman, Allen–Cunneen)
-in :mod:`course.queueing_general`, finite buffers (M/M/1/K, M/M/c/K) and infinite servers
-(M/M/∞) in :mod:`course.queueing_finite`.
+Related families live next door, and :mod:`course.queueing` re-exports them all: Erlang's
+formulas in :mod:`course.queueing.erlang`, general service and arrivals (M/G/1, M/D/1,
+Kingman, Allen–Cunneen) in :mod:`course.queueing.general`, finite buffers (M/M/1/K, M/M/c/K)
+and infinite servers (M/M/∞) in :mod:`course.queueing.finite`.
 
 >>> m = mmc(arrival_rate=9, service_rate=1, servers=10)
 >>> round(m.p_wait, 4), round(m.wq, 4)
@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from course.erlang import (
+from course.queueing.erlang import (
     MAX_SERVERS,
     STABILITY,
     erlang_b,
@@ -53,8 +53,6 @@ from course.erlang import (
     erlang_c,
     require_finite_quantities,
 )
-from course.queueing_finite import MMcK, MMInf, mm1k, mmck, mminf
-from course.queueing_general import GGc, allen_cunneen, kingman, md1, mg1
 from course.validation import (
     require_array,
     require_finite_result,
@@ -67,11 +65,9 @@ from course.validation import (
 )
 
 __all__ = [
-    "erlang_b", "erlang_c", "MM1", "MMc", "mm1", "mmc",
+    "MM1", "MMc", "mm1", "mmc",
     "servers_for_wait_probability", "servers_for_service_level",
-    "servers_for_response_quantile",
-    "GGc", "md1", "mg1", "kingman", "allen_cunneen",
-    "MMcK", "MMInf", "mm1k", "mmck", "mminf", "hockey_stick", "wait_surface",
+    "servers_for_response_quantile", "hockey_stick", "wait_surface",
 ]
 
 # --------------------------------------------------------------------------- M/M/c

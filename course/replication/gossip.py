@@ -18,7 +18,7 @@ Model (synchronous rounds, as in the analyses of Demers et al. 1987 and Karp et 
 For one new update spreading by push with fanout 1 and no loss, the number of rounds until
 everyone has it is log₂ n + ln n + O(1) (Frieze and Grimmett 1985; Pittel 1987).
 
->>> from course.crdt import GSet
+>>> from course.replication.crdt import GSet
 >>> states = [GSet({"news"})] + [GSet() for _ in range(63)]
 >>> run = AntiEntropy(fanout=1, mode="push", seed=4).run(states)
 >>> run.converged, run.rounds, int(run.history.replicas_converged.iloc[-1])
@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from course.crdt import join
+from course.replication.crdt import join
 from course.validation import require_int, require_probability
 
 __all__ = ["AntiEntropy", "GossipRun", "push_rounds_estimate"]
@@ -99,7 +99,7 @@ class AntiEntropy:
     ``loss`` probability in [0, 1) that a message is dropped; ``mode`` "push", "pull" or
     "push-pull"; ``seed`` an int or a numpy Generator (the only source of randomness).
 
-    >>> from course.crdt import GCounter
+    >>> from course.replication.crdt import GCounter
     >>> states = [GCounter({f"r{i}": 1}) for i in range(16)]
     >>> run = AntiEntropy(fanout=2, loss=0.1, mode="push-pull", seed=1).run(states)
     >>> run.rounds, run.states[0].value

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from course.erlang import erlang_c
+from course.queueing.erlang import erlang_c
 from course.validation import (
     require_array,
     require_finite_result,

@@ -1,0 +1,1 @@
+"""Replication: CRDTs (counters, sets, registers), gossip anti-entropy and migrating replicated state."""
