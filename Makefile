@@ -58,7 +58,7 @@ bubblewrap:
 	fi
 
 lint: venv
-	$(BIN)/ruff check course grading dsu tests bench
+	$(BIN)/ruff check course grading certificates dsu tests bench
 
 test: venv chromium bubblewrap lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile \

@@ -1,6 +1,6 @@
 """Issue a signed Open Badges 3.0 certificate to a learner who passed a series.
 
-Checks the rules of grading/certification.toml against the gradebook (every episode's
+Checks the rules of certificates/certification.toml against the gradebook (every episode's
 assessment >= 70 %, fully graded, every learning objective assessed); if one fails, says which
 and issues nothing (exit 1). Otherwise writes CERT.json (signed, eddsa-jcs-2022) and a
 printable CERT.html into the certificates folder, and records the certificate for revocation.
@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from certificates.credential import NotEligible, certificates_dir, issue_certificate
 from course.notebooks.nbgrader_course import DEFAULT_ROOT
 from dsu.checks import course_root, writable_folder
-from grading.credential import NotEligible, certificates_dir, issue_certificate
 
 
 def add_arguments(parser) -> None:
@@ -30,7 +30,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="certificates folder (default: $DSU_CERTIFICATES_DIR or build/certificates)")
     parser.add_argument("--keys-dir", type=Path, default=None, help="issuer keys folder")
-    parser.add_argument("--rules", type=Path, default=None, help="certification rules (default: grading/certification.toml)")
+    parser.add_argument("--rules", type=Path, default=None, help="certification rules (default: certificates/certification.toml)")
 
 
 def run(args) -> int:

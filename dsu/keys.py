@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from certificates.keys import PUBLIC_NAME, did_key, init_keys, keys_dir, load_public_key
 from dsu.checks import writable_folder
-from grading.keys import PUBLIC_NAME, did_key, init_keys, keys_dir, load_public_key
 
 
 def add_arguments(parser) -> None:

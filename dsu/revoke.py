@@ -1,7 +1,7 @@
 """Revoke an issued certificate: set its bit in the signed status list, keep the reason.
 
 Afterwards publish the updated status-list.json at the status_list_url of
-grading/certification.toml. `dsu verify` checks that list by default (the copy beside the
+certificates/certification.toml. `dsu verify` checks that list by default (the copy beside the
 certificate, in the certificates folder, or given with --revocation-list) and then reports
 the certificate INVALID: revoked by the issuer.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grading.revocation import revoke_certificate
+from certificates.revocation import revoke_certificate
 
 
 def add_arguments(parser) -> None:

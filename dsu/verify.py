@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grading.certificate_html import evidence_result
-from grading.status_list import MAX_JSON_BYTES
-from grading.verify import verify_certificate
+from certificates.certificate_html import evidence_result
+from certificates.status_list import MAX_JSON_BYTES
+from certificates.verify import verify_certificate
 
 
 def add_arguments(parser) -> None:

@@ -170,12 +170,19 @@ def test_no_import_cycle_between_modules():
 def test_the_library_never_imports_the_cli():
     """Do course, grading and certificates stay free of any import of dsu?"""
     bad = [e for e in EDGES if _top(e.source) != "dsu" and _top(e.target) == "dsu"]
+    assert {_top(e.source) for e in EDGES} == set(PACKAGES)
     assert bad == []
 
 
 def test_the_course_package_never_imports_grading_or_certificates():
     """Does course (what every notebook imports) stand alone, below grading and certificates?"""
     bad = [e for e in EDGES if _top(e.source) == "course" and _top(e.target) in ("grading", "certificates")]
+    assert bad == []
+
+
+def test_grading_never_imports_certificates():
+    """Is autograding below certificates (certificates read grades; grading knows nothing of them)?"""
+    bad = [e for e in EDGES if _top(e.source) == "grading" and _top(e.target) == "certificates"]
     assert bad == []
 
 

@@ -13,12 +13,12 @@ from cryptography.hazmat.primitives import serialization
 from grading_course import EPISODE, answered, build_course, write_submission
 from nbgrader.api import Gradebook
 
+from certificates.certification import RULES_PATH, evaluate, load_rules
+from certificates.credential import NotEligible, identity_hash, issue_certificate
+from certificates.keys import PRIVATE_NAME, base58btc_encode, init_keys, load_private_key
 from course.syllabus import parse_syllabus
 from dsu import main
-from grading.certification import RULES_PATH, evaluate, load_rules
 from grading.course_settings import course_settings
-from grading.credential import NotEligible, identity_hash, issue_certificate
-from grading.keys import PRIVATE_NAME, base58btc_encode, init_keys, load_private_key
 
 SYLLABUS = parse_syllabus("""
 [course]
@@ -87,7 +87,7 @@ def issued(course):
 
 
 def test_the_rules_file_covers_every_series_of_the_syllabus():
-    """Does grading/certification.toml give rules for every series in course/syllabus.toml?"""
+    """Does certificates/certification.toml give rules for every series in course/syllabus.toml?"""
     from course.syllabus import load_syllabus
 
     rules = load_rules()
@@ -231,7 +231,7 @@ def test_a_certificate_resigned_by_another_key_is_rejected(issued, course, tmp_p
     """If a forger edits the certificate and signs it with their own key, is it rejected for that?"""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from grading.proof import add_proof
+    from certificates.proof import add_proof
 
     _, _, keys, _ = course
     vc = json.loads(issued.json_path.read_text())
@@ -291,7 +291,7 @@ def test_revocation(course, tmp_path, capsys):
     entry = next(e for e in registry["credentials"] if e["id"] == second.credential["id"])
     assert entry["revoked"]["reason"] == "issued in error"
     with pytest.raises(ValueError, match="already revoked"):
-        from grading.revocation import revoke_certificate
+        from certificates.revocation import revoke_certificate
 
         revoke_certificate(second.credential["id"], "again", out, keys)
 
@@ -303,7 +303,7 @@ def test_the_command_line_issues_and_refuses(course, tmp_path, capsys, monkeypat
     assert main(["keys", "init"]) == 0
     assert "did:key:z6Mk" in capsys.readouterr().out
     monkeypatch.setattr("course.syllabus.load_syllabus", lambda *a, **k: SYLLABUS)
-    monkeypatch.setattr("grading.certification.load_syllabus", lambda *a, **k: SYLLABUS)
+    monkeypatch.setattr("certificates.certification.load_syllabus", lambda *a, **k: SYLLABUS)
     args = ["--series", "series-t", "--root", str(root), "--rules", str(rules), "--out", str(tmp_path / "certs")]
     assert main(["certify", "ada", *args]) == 0
     assert "issued urn:uuid:" in capsys.readouterr().out
@@ -360,14 +360,14 @@ def test_verify_refuses_oversized_input_before_reading(course, tmp_path, capsys,
     assert code == 2 and captured.out == "" and big not in opened
     assert captured.err.strip() == f"dsu verify: certificate: {big} is 50.0 MB; certificates and status lists " \
                                    "are a few kB (limit 1 MB)"
-    from grading.verify import verify_certificate
+    from certificates.verify import verify_certificate
 
     assert verify_certificate(big, bytes(32)).reasons[0].startswith("cannot read the certificate: ")
 
 
 def test_the_printed_score_comes_from_the_structured_evidence(issued):
     """Does the HTML page compute the displayed score from dsu:score / dsu:maxScore, not the description?"""
-    from grading.certificate_html import certificate_html
+    from certificates.certificate_html import certificate_html
 
     vc = json.loads(issued.json_path.read_text())
     vc["evidence"][0].update({"description": "100 of 100 points (100.0 %)", "dsu:score": 3, "dsu:maxScore": 4})
@@ -379,7 +379,7 @@ def test_the_printed_score_comes_from_the_structured_evidence(issued):
 
 def test_a_certificate_without_a_status_list_is_not_valid(issued, course, tmp_path, capsys):
     """Is a (correctly signed) certificate that names no status list refused, since revocation cannot be checked?"""
-    from grading.proof import add_proof
+    from certificates.proof import add_proof
 
     _, _, keys, _ = course
     vc = json.loads(issued.json_path.read_text())

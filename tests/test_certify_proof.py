@@ -19,9 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from course import REPO_ROOT
-from grading.canonical_json import canonical_json, es_number
-from grading.keys import (
+from certificates.canonical_json import canonical_json, es_number
+from certificates.keys import (
     DEFAULT_KEYS_DIR,
     PRIVATE_NAME,
     PUBLIC_NAME,
@@ -34,7 +33,8 @@ from grading.keys import (
     load_public_key,
     raw_public,
 )
-from grading.proof import ProofError, add_proof, signing_input, verify_proof
+from certificates.proof import ProofError, add_proof, signing_input, verify_proof
+from course import REPO_ROOT
 
 # RFC 8785, Appendix B: IEEE-754 bits -> ECMAScript serialization.
 APPENDIX_B = [

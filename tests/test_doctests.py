@@ -1,4 +1,4 @@
-"""Every ``>>>`` example in the docstrings of ``course``, ``grading`` and ``dsu`` runs and prints what it shows.
+"""Every ``>>>`` example in the docstrings of ``course``, ``grading``, ``certificates`` and ``dsu`` runs and prints what it shows.
 
 One test per module, found by walking the source tree, so a new module's examples are run
 without anyone remembering to add a test. A module is skipped only if it is listed in
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = ("course", "grading", "dsu")
+PACKAGES = ("course", "grading", "certificates", "dsu")
 
 #: Files that are not importable modules of a running kit, and why.
 NOT_IMPORTABLE = {

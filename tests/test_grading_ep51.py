@@ -10,15 +10,15 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from certificates.credential import issue_certificate
+from certificates.keys import init_keys
+from certificates.verify import verify_certificate
 from course.notebooks.nbgrader_course import generate_assignment, prepare
 from course.syllabus import load_syllabus
 from grading.batch import grade_batch
 from grading.course_settings import course_settings
-from grading.credential import issue_certificate
-from grading.keys import init_keys
 from grading.options import GradingOptions
 from grading.reference_submission import solved_submission
-from grading.verify import verify_certificate
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:.*not in session")]
 WRONG_Q5 = "def erlang_c_probability(servers, offered_load):\n    return 0.5"

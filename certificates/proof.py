@@ -32,8 +32,8 @@ from datetime import UTC, datetime
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from grading.canonical_json import canonical_json
-from grading.keys import (
+from certificates.canonical_json import canonical_json
+from certificates.keys import (
     base58btc_decode,
     base58btc_encode,
     did_key,

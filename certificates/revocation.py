@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from grading.credential import REGISTRY_FILE, STATUS_LIST_FILE, certificates_dir
-from grading.keys import load_private_key
-from grading.proof import now_utc
-from grading.status_list import read_json, revoke_in
+from certificates.credential import REGISTRY_FILE, STATUS_LIST_FILE, certificates_dir
+from certificates.keys import load_private_key
+from certificates.proof import now_utc
+from certificates.status_list import read_json, revoke_in
 
 #: Suggested reasons (any text is accepted); the reason stays in the issuer's registry only.
 REASONS = ("issued in error", "academic misconduct", "grade changed after review", "requested by the holder")

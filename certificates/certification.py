@@ -1,4 +1,4 @@
-"""Who has earned a series certificate: the rules of grading/certification.toml, applied.
+"""Who has earned a series certificate: the rules of certificates/certification.toml, applied.
 
 The rules are read with the syllabus (which episodes and objectives a series has) and checked
 against the gradebook. :func:`evaluate` returns every rule with passed/failed and a reason,
@@ -64,7 +64,7 @@ class Rules:
 
 
 def load_rules(path: Path | None = None) -> Rules:
-    """Read the certification rules (default: grading/certification.toml)."""
+    """Read the certification rules (default: certificates/certification.toml)."""
     raw = tomllib.loads(Path(path or RULES_PATH).read_text(encoding="utf-8"))
     defaults = raw.get("defaults", {})
     series = {}

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from grading.keys import did_key, raw_public
-from grading.proof import ProofError, add_proof, now_utc, verify_proof
+from certificates.keys import did_key, raw_public
+from certificates.proof import ProofError, add_proof, now_utc, verify_proof
 
 LIST_BITS = 131_072
 #: Largest certificate or status list read (bytes): both are a few kB, so anything bigger is refused unread.

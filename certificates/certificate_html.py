@@ -14,7 +14,7 @@ import hashlib
 import math
 from html import escape
 
-from grading.canonical_json import canonical_json
+from certificates.canonical_json import canonical_json
 
 STYLE = """
 @page { size: A4 landscape; margin: 14mm; }

@@ -24,16 +24,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from grading.credential import (
+from certificates.credential import (
     OB3_CONTEXT,
     STATUS_LIST_FILE,
     VC2_CONTEXT,
     certificates_dir,
     identity_hash,
 )
-from grading.keys import KeyProblem, load_public_key, public_key_bytes_from_did
-from grading.proof import ProofError, verify_proof
-from grading.status_list import MAX_JSON_BYTES, is_revoked, read_json, read_limited
+from certificates.keys import KeyProblem, load_public_key, public_key_bytes_from_did
+from certificates.proof import ProofError, verify_proof
+from certificates.status_list import MAX_JSON_BYTES, is_revoked, read_json, read_limited
 
 CLOCK_SKEW_SECONDS = 300
 #: Reason given when no copy of the certificate's status list can be found.

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from course import REPO_ROOT
 
+# Still grading/keys/ (git-ignored) after the code moved: issuers' existing keys live there.
 DEFAULT_KEYS_DIR = REPO_ROOT / "grading" / "keys"
 PRIVATE_NAME, PUBLIC_NAME = "issuer-ed25519.pem", "issuer-ed25519.pub.pem"
 ED25519_PUB_CODEC = b"\xed\x01"  # multicodec varint of 0xed

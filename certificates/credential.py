@@ -21,14 +21,14 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from certificates.certificate_html import certificate_html
+from certificates.certification import Decision, Issuer, SeriesRules, evaluate, load_rules
+from certificates.keys import did_key, load_private_key, raw_public
+from certificates.proof import add_proof, now_utc
+from certificates.status_list import free_index, new_status_list, status_entry
 from course import REPO_ROOT
 from course.syllabus import Syllabus
-from grading.certificate_html import certificate_html
-from grading.certification import Decision, Issuer, SeriesRules, evaluate, load_rules
 from grading.course_settings import course_settings
-from grading.keys import did_key, load_private_key, raw_public
-from grading.proof import add_proof, now_utc
-from grading.status_list import free_index, new_status_list, status_entry
 
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
