@@ -14,12 +14,14 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 
 from course.syllabus import ASSESSMENT, OBJECTIVE_SEPARATOR, Syllabus, load_syllabus
 from grading.course_settings import course_settings, use_this_environment
 
-RULES_PATH = Path(__file__).with_name("certification.toml")
+#: The rules ship inside the package (package data).
+RULES_RESOURCE = files("certificates") / "certification.toml"
 
 
 @dataclass(frozen=True)
@@ -58,14 +60,14 @@ class Rules:
 
     def for_series(self, series_id: str) -> SeriesRules:
         if series_id not in self.series:
-            raise ValueError(f"no certification rules for {series_id!r}; {RULES_PATH.name} has: "
+            raise ValueError(f"no certification rules for {series_id!r}; {RULES_RESOURCE.name} has: "
                              f"{', '.join(sorted(self.series))}")
         return self.series[series_id]
 
 
 def load_rules(path: Path | None = None) -> Rules:
     """Read the certification rules (default: certificates/certification.toml)."""
-    raw = tomllib.loads(Path(path or RULES_PATH).read_text(encoding="utf-8"))
+    raw = tomllib.loads((Path(path) if path is not None else RULES_RESOURCE).read_text(encoding="utf-8"))
     defaults = raw.get("defaults", {})
     series = {}
     for series_id, table in raw.get("series", {}).items():

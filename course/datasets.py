@@ -16,15 +16,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from course import REPO_ROOT
+from course.paths import course_root
 
-DATA_DIR = REPO_ROOT / "shared" / "data"
-REGISTRY_FILE = DATA_DIR / "registry.toml"
+
+def data_dir() -> Path:
+    """The course's data sets: ``shared/data`` of the course checkout (:func:`course.paths.course_root`)."""
+    return course_root() / "shared" / "data"
 
 
 def registry() -> dict[str, dict]:
     """Name -> provenance record (file, sha256, title, source, licence, units, ...)."""
-    return tomllib.loads(REGISTRY_FILE.read_text(encoding="utf-8"))
+    return tomllib.loads((data_dir() / "registry.toml").read_text(encoding="utf-8"))
 
 
 def provenance(name: str) -> dict:
@@ -39,13 +41,14 @@ def provenance(name: str) -> dict:
 
 
 def path(name: str) -> Path:
-    return DATA_DIR / provenance(name)["file"]
+    """The file of data set ``name`` (a CSV under :func:`data_dir`)."""
+    return data_dir() / provenance(name)["file"]
 
 
 def load(name: str) -> pd.DataFrame:
     """Load data set ``name`` as a DataFrame after checking its SHA-256."""
     record = provenance(name)
-    data = (DATA_DIR / record["file"]).read_bytes()
+    data = (data_dir() / record["file"]).read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if digest != record["sha256"]:
         raise ValueError(

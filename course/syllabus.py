@@ -13,11 +13,13 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
-from course import REPO_ROOT
+from course.paths import course_root
 
-SYLLABUS_PATH = Path(__file__).with_name("syllabus.toml")
+#: The syllabus ships inside the package (package data).
+SYLLABUS_RESOURCE = files("course") / "syllabus.toml"
 OBJECTIVE_SEPARATOR = "__"
 ASSESSMENT = "assessment"
 
@@ -46,7 +48,7 @@ class NotebookEntry:
 
     @property
     def path(self) -> Path:
-        return REPO_ROOT / self.relative_path
+        return course_root() / self.relative_path
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class Episode:
 
     @property
     def path(self) -> Path:
-        return REPO_ROOT / self.relative_folder
+        return course_root() / self.relative_folder
 
     @property
     def minutes(self) -> int:
@@ -199,7 +201,8 @@ def parse_syllabus(text: str) -> Syllabus:
 @cache
 def load_syllabus(path: Path | None = None) -> Syllabus:
     """Load the course syllabus (cached; pass ``path`` to read another file)."""
-    return parse_syllabus(Path(path or SYLLABUS_PATH).read_text(encoding="utf-8"))
+    source = Path(path) if path is not None else SYLLABUS_RESOURCE
+    return parse_syllabus(source.read_text(encoding="utf-8"))
 
 
 def structural_problems(syllabus: Syllabus) -> list[str]:

@@ -41,6 +41,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 
+import course
 from course import REPO_ROOT
 
 #: Isolation levels, strongest first.
@@ -92,7 +93,7 @@ class SandboxPolicy:
                 "uid": self.uid if level == BWRAP_ROOT else None, "cwd": cwd, "env": env}
 
 
-COURSE_TARGET = str((REPO_ROOT / "course").resolve())
+COURSE_TARGET = str(Path(course.__file__).resolve().parent)
 
 
 def default_read_only() -> tuple[str, ...]:

@@ -27,9 +27,10 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from course import REPO_ROOT
+import course
 
-COURSE = REPO_ROOT / "course"
+#: The installed course package (an editable install: the checkout's course/).
+COURSE = Path(course.__file__).resolve().parent
 MESSAGE = "the course reference for this question is switched off while grading: {name}"
 #: Never part of the copy: nothing a kernel needs, and progress/search touch the learner's files.
 SKIP = ("__pycache__",)

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from grading_course import EPISODE, answered, build_course, write_submission
 from nbgrader.api import Gradebook
 
-from certificates.certification import RULES_PATH, evaluate, load_rules
+from certificates.certification import RULES_RESOURCE, evaluate, load_rules
 from certificates.credential import NotEligible, identity_hash, issue_certificate
 from certificates.keys import PRIVATE_NAME, base58btc_encode, init_keys, load_private_key
 from course.syllabus import parse_syllabus
@@ -45,7 +45,7 @@ name = "assessment"
 title = "Assessment"
 minutes = 10
 """)
-RULES = RULES_PATH.read_text(encoding="utf-8") + """
+RULES = RULES_RESOURCE.read_text(encoding="utf-8") + """
 [series.series-t]
 achievement_name = "Tiny Series Certificate"
 description = "Doubling and circles, <b>mastered</b>."

@@ -7,14 +7,15 @@ True
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
-from course import REPO_ROOT
+import course
 
 
 def defined_names(module: str) -> tuple[str, ...]:
     """Every function and class defined at the top level of ``module`` (private ones included)."""
     parts = module.split(".")[1:]
-    base = (REPO_ROOT / "course").joinpath(*parts)
+    base = Path(course.__file__).resolve().parent.joinpath(*parts)
     path = base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return tuple(sorted(n.name for n in tree.body
