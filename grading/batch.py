@@ -29,10 +29,12 @@ from grading.answer_keys import load_answer_key
 from grading.course_settings import course_settings, use_this_environment
 from grading.integrity import integrity_problems
 from grading.options import GradingOptions
+from grading.repair import Reference
 from grading.report import BatchReport, StudentOutcome
 from grading.sandbox import ResourceLimits, SandboxPolicy, default_read_only, isolation_level
 from grading.secret import grading_secret, student_seed
 from grading.stripped_course import build_stripped_course, warm_numba_cache
+from grading.worker import autograde_job
 
 
 def collect_submissions(root: Path, episode: str, submissions: Path | None = None,
@@ -44,7 +46,7 @@ def collect_submissions(root: Path, episode: str, submissions: Path | None = Non
     A student folder without a notebook (empty, other files, a symlink) is still collected: the
     student is graded 0 with the reason, never dropped.
     """
-    # nbgrader's gradebook API: seconds to import, after the worker pool started
+    # nbgrader's gradebook API (seconds to import): kept out of `import grading.batch`, which every dsu command does
     from grading.private_root import valid_student_id
 
     root = Path(root)
@@ -86,9 +88,6 @@ def load_references(root: Path, episode: str, db_url: str, course_id: str) -> di
     import nbformat
     from nbgrader.api import Gradebook, MissingEntry
 
-    # with nbformat: imported by the workers' warm-up first
-    from grading.repair import Reference
-
     refs = {}
     with Gradebook(db_url, course_id) as gb:
         try:
@@ -111,9 +110,6 @@ def _warm_up() -> None:
     # Deliberately here: this runs in each spawned worker, before its first job.
     import nbgrader.apps  # noqa: F401
 
-    import grading.repair  # noqa: F401
-    import grading.worker  # noqa: F401
-
 
 def _start_pool(workers: int) -> ProcessPoolExecutor:
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
@@ -125,9 +121,6 @@ def _start_pool(workers: int) -> ProcessPoolExecutor:
 
 def _run_jobs(pool: ProcessPoolExecutor, jobs: list[dict], workers: int, on_result) -> None:
     """Grade ``jobs`` on ``pool``; the jobs of a worker process that died are retried once in a new pool."""
-    # loads nbgrader's apps: the workers' warm-up runs it first
-    from grading.worker import autograde_job
-
     def failed(job, error):
         on_result(job, {"student": job["student"], "ok": False, "events": [], "log": "", "error": error})
 
@@ -179,7 +172,7 @@ def grade_batch(root: Path, episode: str, options: GradingOptions | None = None,
     if not folders:
         log(f"  no submissions of {episode} found in {submissions or root / 'submitted'}")
 
-    # nbgrader's gradebook API: seconds to import, only once the worker pool is starting
+    # nbgrader's gradebook API (seconds to import): kept out of `import grading.batch`, which every dsu command does; the pool is already starting
     from nbgrader.api import Gradebook
 
     from grading.merge import merge_result

@@ -26,13 +26,9 @@ FUNCTION_LEVEL_ALLOWED = {
     ("dsu.clean", "course.notebooks.notebook_format"):
         "nbformat takes ~1.3 s to import; only `dsu clean` needs it",
     ("grading.batch", "grading.private_root"):
-        "imports nbgrader's gradebook API and SQLAlchemy (seconds); the batch starts its spawned "
-        "worker pool first so that the workers load nbgrader while the parent does",
+        "nbgrader's gradebook API and SQLAlchemy (seconds): kept out of `import grading.batch`, "
+        "which `dsu` does for every command (dsu.grade)",
     ("grading.batch", "grading.merge"): "the gradebook API, as grading.private_root",
-    ("grading.batch", "grading.repair"):
-        "imported by each spawned worker's warm-up (_warm_up) before its first job",
-    ("grading.batch", "grading.worker"):
-        "imported by each spawned worker's warm-up (_warm_up): it loads nbgrader's apps",
     ("grading.worker", "grading.private_root"): "the gradebook API, needed only when a job runs",
 }
 
