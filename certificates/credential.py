@@ -36,7 +36,7 @@ DEFAULT_CERTIFICATES_DIR = REPO_ROOT / "build" / "certificates"
 STATUS_LIST_FILE, REGISTRY_FILE = "status-list.json", "issued.json"
 
 
-class NotEligible(ValueError):
+class NotEligibleError(ValueError):
     """The learner does not meet the rules; the message lists every rule that failed."""
 
     def __init__(self, decision: Decision):
@@ -124,12 +124,12 @@ def issue_certificate(student: str, series_id: str, root: Path, *, email: str | 
                       name: str | None = None, out_dir: Path | None = None, keys: Path | None = None,
                       db_url: str | None = None, rules_path: Path | None = None,
                       syllabus: Syllabus | None = None) -> IssuedCertificate:
-    """Check the rules, then sign and write ``<id>.json`` and ``<id>.html``; raise NotEligible otherwise."""
+    """Check the rules, then sign and write ``<id>.json`` and ``<id>.html``; raise NotEligibleError otherwise."""
     rules = load_rules(rules_path)
     series_rules = rules.for_series(series_id)
     decision = evaluate(student, series_id, root, db_url, series_rules, syllabus)
     if not decision.passed:
-        raise NotEligible(decision)
+        raise NotEligibleError(decision)
     email = email or _email_from_gradebook(root, db_url, student)
     key = load_private_key(keys)
     issuer_did = did_key(raw_public(key.public_key()))

@@ -31,7 +31,7 @@ ED25519_PUB_CODEC = b"\xed\x01"  # multicodec varint of 0xed
 BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
-class KeyProblem(ValueError):
+class IssuerKeyError(ValueError):
     """A key that is missing, unsafe or unreadable (a ValueError: `dsu` prints it as one line)."""
 
 
@@ -89,7 +89,7 @@ def init_keys(folder: Path | str | None = None, force: bool = False) -> Path:
     folder = keys_dir(folder)
     private_path = folder / PRIVATE_NAME
     if private_path.exists() and not force:
-        raise KeyProblem(f"{private_path} exists: every certificate issued so far is signed with it; "
+        raise IssuerKeyError(f"{private_path} exists: every certificate issued so far is signed with it; "
                         "use --force only to replace a lost or leaked key")
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(folder, 0o700)
@@ -116,18 +116,18 @@ def load_private_key(folder: Path | str | None = None) -> Ed25519PrivateKey:
     folder = keys_dir(folder)
     path = folder / PRIVATE_NAME
     if not path.is_file():
-        raise KeyProblem(f"no issuer key in {folder}: run `dsu keys init` first")
+        raise IssuerKeyError(f"no issuer key in {folder}: run `dsu keys init` first")
     for item, allowed in ((folder, 0o700), (path, 0o600)):
         mode = stat.S_IMODE(item.stat().st_mode)
         if mode & 0o077:
-            raise KeyProblem(f"{item} has mode {mode:o}: others can read it; run chmod {allowed:o} {item}")
+            raise IssuerKeyError(f"{item} has mode {mode:o}: others can read it; run chmod {allowed:o} {item}")
     passphrase = os.environ.get("DSU_KEY_PASSPHRASE")
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), passphrase.encode() if passphrase else None)
     except (ValueError, TypeError) as error:
-        raise KeyProblem(f"cannot read {path} ({error}); is DSU_KEY_PASSPHRASE right?") from None
+        raise IssuerKeyError(f"cannot read {path} ({error}); is DSU_KEY_PASSPHRASE right?") from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise KeyProblem(f"{path} is not an Ed25519 key")
+        raise IssuerKeyError(f"{path} is not an Ed25519 key")
     return key
 
 
@@ -141,11 +141,11 @@ def load_public_key(source: Path | str | None = None) -> bytes:
     if path.is_dir():
         path = path / PUBLIC_NAME
     if not path.is_file():
-        raise KeyProblem(f"no public key at {path}")
+        raise IssuerKeyError(f"no public key at {path}")
     try:
         key = serialization.load_pem_public_key(path.read_bytes())
     except ValueError as error:
-        raise KeyProblem(f"{path} is not a PEM public key ({error})") from None
+        raise IssuerKeyError(f"{path} is not a PEM public key ({error})") from None
     if not isinstance(key, Ed25519PublicKey):
-        raise KeyProblem(f"{path} is not an Ed25519 public key")
+        raise IssuerKeyError(f"{path} is not an Ed25519 public key")
     return raw_public(key)

@@ -31,7 +31,7 @@ from certificates.credential import (
     certificates_dir,
     identity_hash,
 )
-from certificates.keys import KeyProblem, load_public_key, public_key_bytes_from_did
+from certificates.keys import IssuerKeyError, load_public_key, public_key_bytes_from_did
 from certificates.proof import ProofError, verify_proof
 from certificates.status_list import MAX_JSON_BYTES, is_revoked, read_json, read_limited
 
@@ -175,7 +175,7 @@ def verify_certificate(certificate: dict | str | Path, public_key: bytes | str |
         return result
     try:
         trusted = public_key if isinstance(public_key, bytes) else load_public_key(public_key)
-    except KeyProblem as error:
+    except IssuerKeyError as error:
         result.reasons.append(f"no issuer public key to check against: {error}")
         return result
     try:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from certificates.credential import NotEligible, certificates_dir, issue_certificate
+from certificates.credential import NotEligibleError, certificates_dir, issue_certificate
 from course.notebooks.nbgrader_course import DEFAULT_ROOT
 from dsu.checks import course_root, writable_folder
 
@@ -43,7 +43,7 @@ def run(args) -> int:
     try:
         issued = issue_certificate(args.student, args.series, root, email=args.email, name=args.name,
                                    out_dir=out, keys=args.keys_dir, db_url=args.db_url, rules_path=args.rules)
-    except NotEligible as refusal:
+    except NotEligibleError as refusal:
         print(f"dsu certify: {refusal}", file=sys.stderr)
         return 1
     print(f"issued {issued.credential['id']} ({issued.credential['name']})")

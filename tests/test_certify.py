@@ -14,7 +14,7 @@ from grading_course import EPISODE, answered, build_course, write_submission
 from nbgrader.api import Gradebook
 
 from certificates.certification import RULES_RESOURCE, evaluate, load_rules
-from certificates.credential import NotEligible, identity_hash, issue_certificate
+from certificates.credential import NotEligibleError, identity_hash, issue_certificate
 from certificates.keys import PRIVATE_NAME, base58btc_encode, init_keys, load_private_key
 from course.syllabus import parse_syllabus
 from dsu import main
@@ -113,7 +113,7 @@ def test_a_passing_learner_meets_every_rule(course):
 def test_issuing_refuses_and_names_the_rule(course, student, failing, detail):
     """Is a learner who misses a rule refused, with that rule and the numbers named?"""
     root, rules, keys, out = course
-    with pytest.raises(NotEligible) as refusal:
+    with pytest.raises(NotEligibleError) as refusal:
         issue_certificate(student, "series-t", root, email="x@example.org", out_dir=out, keys=keys,
                           rules_path=rules, syllabus=SYLLABUS)
     assert failing in str(refusal.value) and detail in str(refusal.value)
@@ -123,7 +123,7 @@ def test_an_empty_series_gets_no_certificate(course):
     """Is a series without episodes (series-1 today) refused rather than certified for nothing?"""
     root, _, keys, out = course
     series = parse_syllabus(SYLLABUS_WITHOUT_EPISODES)
-    with pytest.raises(NotEligible, match="the series has episodes"):
+    with pytest.raises(NotEligibleError, match="the series has episodes"):
         issue_certificate("ada", "series-1", root, email="a@example.org", out_dir=out, keys=keys, syllabus=series)
 
 

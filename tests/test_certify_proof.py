@@ -24,7 +24,7 @@ from certificates.keys import (
     DEFAULT_KEYS_DIR,
     PRIVATE_NAME,
     PUBLIC_NAME,
-    KeyProblem,
+    IssuerKeyError,
     base58btc_decode,
     base58btc_encode,
     did_key,
@@ -185,7 +185,7 @@ def test_key_files_are_private(tmp_path):
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE((folder / PRIVATE_NAME).stat().st_mode) == 0o600
     assert load_public_key(folder) == raw_public(load_private_key(folder).public_key())
-    with pytest.raises(KeyProblem, match="exists"):
+    with pytest.raises(IssuerKeyError, match="exists"):
         init_keys(folder)
 
 
@@ -193,7 +193,7 @@ def test_a_readable_private_key_is_refused(tmp_path):
     """Is a private key that others can read refused, with the chmod that fixes it?"""
     folder = init_keys(tmp_path / "keys")
     os.chmod(folder / PRIVATE_NAME, 0o644)
-    with pytest.raises(KeyProblem, match="chmod 600"):
+    with pytest.raises(IssuerKeyError, match="chmod 600"):
         load_private_key(folder)
 
 
@@ -204,7 +204,7 @@ def test_a_passphrase_encrypts_the_key_file(tmp_path, monkeypatch):
     assert b"ENCRYPTED" in (folder / PRIVATE_NAME).read_bytes()
     load_private_key(folder)
     monkeypatch.setenv("DSU_KEY_PASSPHRASE", "wrong")
-    with pytest.raises(KeyProblem):
+    with pytest.raises(IssuerKeyError):
         load_private_key(folder)
 
 

@@ -21,7 +21,7 @@ def exact_erlang_b(servers: int, offered_load: Fraction) -> Fraction:
     return terms[-1] / sum(terms)
 
 
-def ctmc_wait_probability(arrival_rate, service_rate, servers, states):
+def ctmc_p_wait(arrival_rate, service_rate, servers, states):
     """P(N >= c) from the M/M/c birth–death generator, solved numerically (no Erlang formula)."""
     generator = np.zeros((states, states))
     for n in range(states - 1):
@@ -80,7 +80,7 @@ def test_erlang_c_matches_solved_markov_chain_for_random_parameters():
         arrival_rate = rho * servers * service_rate
         # Truncate where the geometric tail ρ^(N - c) is far below double precision.
         states = servers + int(math.log(1e-18) / math.log(rho)) + 2
-        expected = ctmc_wait_probability(arrival_rate, service_rate, servers, states)
+        expected = ctmc_p_wait(arrival_rate, service_rate, servers, states)
         assert erlang_c(servers, arrival_rate / service_rate) == pytest.approx(expected, rel=1e-9)
 
 

@@ -13,7 +13,7 @@ from course.patterns.bulkhead_sizing import (
     BulkheadSizing,
     burst_queue_slots,
     pool_utilization,
-    pool_wait_probability,
+    pool_p_wait,
 )
 
 
@@ -34,8 +34,8 @@ def test_curriculum_example_100_rps_at_200_ms():
 def test_a_utilisation_target_is_not_a_pool_size():
     """Do 21 threads (30 × 0.7) run at ρ = 0.95 with P(wait) = 0.76, and 14 (20 × 0.7) fail to keep up?"""
     assert pool_utilization(100, 0.2, 21) == pytest.approx(20 / 21)
-    assert round(pool_wait_probability(100, 0.2, 21), 2) == 0.76
-    assert pool_wait_probability(100, 0.2, 21) == pytest.approx(erlang_c_by_the_textbook_sum(21, 20.0))
+    assert round(pool_p_wait(100, 0.2, 21), 2) == 0.76
+    assert pool_p_wait(100, 0.2, 21) == pytest.approx(erlang_c_by_the_textbook_sum(21, 20.0))
     with pytest.raises(ValueError, match="carry at most 70 requests/s"):
         pool_utilization(100, 0.2, 14)
 
@@ -72,27 +72,27 @@ def test_threads_are_the_smallest_pool_covering_the_buffered_load(rate, time, bu
     assert plan.threads >= needed * (1 - 1e-9)
     assert plan.threads - 1 < needed * (1 + 1e-9)
     assert plan.utilization <= 1 / buffer * (1 + 1e-9)
-    assert 0 <= plan.wait_probability < 1
-    assert plan.wait_probability == pytest.approx(
+    assert 0 <= plan.p_wait < 1
+    assert plan.p_wait == pytest.approx(
         float(sizing_module.erlang_c(plan.threads, plan.busy)))
 
 
-def test_wait_probability_matches_the_textbook_sum():
+def test_p_wait_matches_the_textbook_sum():
     """Does Erlang C for the 30-thread plan match the defining formula?"""
     plan = BulkheadSizing(100, 0.2)
-    assert plan.wait_probability == pytest.approx(erlang_c_by_the_textbook_sum(30, 20.0), rel=1e-12)
+    assert plan.p_wait == pytest.approx(erlang_c_by_the_textbook_sum(30, 20.0), rel=1e-12)
 
 
 @pytest.mark.parametrize("call, message", [
     (lambda: BulkheadSizing(0, 0.2), "peak_rate"),
     (lambda: BulkheadSizing(100, -1), "response_time"),
     (lambda: BulkheadSizing(100, 0.2, buffer=0.9), "buffer"),
-    (lambda: BulkheadSizing(100, 0.2, buffer=1.0).wait_probability, "utilization at 1"),
+    (lambda: BulkheadSizing(100, 0.2, buffer=1.0).p_wait, "utilization at 1"),
     (lambda: BulkheadSizing(100, 0.2).queue_slots(0, 2, 2), "burst_rate"),
     (lambda: BulkheadSizing(100, 0.2).queue_slots(200, 2, -1), "max_wait"),
     (lambda: pool_utilization(100, 0.2, 2.5), "threads"),
     (lambda: burst_queue_slots(200, 0, 2, 2), "pool_throughput"),
-    (lambda: pool_wait_probability(100, 0.2, 20), "grow without bound"),
+    (lambda: pool_p_wait(100, 0.2, 20), "grow without bound"),
 ])
 def test_bad_input_raises_value_error(call, message):
     """Does each bad argument raise a ValueError naming it?"""

@@ -423,7 +423,7 @@ PLAUSIBLE = {
     "external_arrivals": st.lists(st.floats(0, 3), min_size=1, max_size=2),
     "service_rates": st.lists(st.floats(1, 100), min_size=1, max_size=2),
     "fractions_removed": st.one_of(probability_list, float_list),
-    "servers_list": st.lists(small_int, max_size=6),
+    "server_counts": st.lists(small_int, max_size=6),
     "parts": st.lists(blocks(), min_size=0, max_size=6),
     "transition_matrix": stochastic_matrices(),
     "generator": generator_matrices(),

@@ -18,7 +18,7 @@ from course.queueing.markovian import (
     mmc,
     servers_for_response_quantile,
     servers_for_service_level,
-    servers_for_wait_probability,
+    servers_for_p_wait,
     wait_surface,
 )
 
@@ -216,7 +216,7 @@ def test_sizing_functions_match_brute_force(arrival_rate, service_rate):
         expected = smallest_by_brute_force(
             lambda c, t=target: mmc(arrival_rate, service_rate, c).p_wait <= t, start
         )
-        assert servers_for_wait_probability(arrival_rate, service_rate, target) == expected
+        assert servers_for_p_wait(arrival_rate, service_rate, target) == expected
     target_time = 0.25 / service_rate
     for level in (0.8, 0.95):
         expected = smallest_by_brute_force(
@@ -244,7 +244,7 @@ def test_sizing_refuses_impossible_targets():
     with pytest.raises(ValueError, match="target_time must exceed"):
         servers_for_response_quantile(1000, 20, 0.95, 0.100)  # service p95 alone is 150 ms
     with pytest.raises(ValueError, match="target_probability"):
-        servers_for_wait_probability(10, 1, 0.0)
+        servers_for_p_wait(10, 1, 0.0)
     with pytest.raises(ValueError, match="target_level"):
         servers_for_service_level(10, 1, 1.0, 1.0)
 
@@ -296,11 +296,11 @@ def test_wait_surface_agrees_with_models_cell_by_cell():
         (lambda: mm1(0.5, 1.0).waiting_time_cdf(math.nan), "t"),
         (lambda: hockey_stick(1.0, [0.5, 1.0]), "utilizations"),
         (lambda: hockey_stick(1.0, [0.5, -0.1]), "utilizations"),
-        (lambda: wait_surface([0.5], [0, 1]), "servers_list"),
+        (lambda: wait_surface([0.5], [0, 1]), "server_counts"),
         (lambda: mm1(0.0, 5e-324), "service_time"),  # S = 1/μ overflows
         (lambda: mmc(0.0, 1e308, 2), "servers × service_rate"),
         (lambda: mmc(1.0, 1.0, 2).response_time_cdf("soon"), "t"),
-        (lambda: servers_for_wait_probability(2e6, 1.0, 0.5), "more than"),
+        (lambda: servers_for_p_wait(2e6, 1.0, 0.5), "more than"),
     ],
 )
 def test_bad_input_raises_value_error_naming_the_parameter(call, fragment):

@@ -257,10 +257,10 @@ def test_curriculum_visit_mix_example():
 
 
 @pytest.mark.parametrize("servers, expected", [(2, 0.711), (4, 0.596), (8, 0.458), (16, 0.305)])
-def test_mmc_node_probability_of_waiting_matches_published_values(servers, expected):
+def test_mmc_node_p_wait_matches_published_values(servers, expected):
     """At 80 % per-server load, is P(wait) 71.1/59.6/45.8/30.5 % for c = 2/4/8/16?"""
     net = jackson([0.8 * servers], [[0]], service_rates=[1.0], servers=servers)
-    assert round(float(net.probability_of_waiting[0]), 3) == expected
+    assert round(float(net.p_wait[0]), 3) == expected
 
 
 def test_mmc_node_with_hundreds_of_servers_is_exact():
@@ -270,14 +270,14 @@ def test_mmc_node_with_hundreds_of_servers_is_exact():
     log_sum = np.logaddexp.reduce([k * math.log(a) - gammaln(k + 1) for k in range(c)])
     expected = 1 / (1 + math.exp(log_sum - log_term))
     net = jackson([a], [[0]], service_rates=[1.0], servers=c)
-    assert net.probability_of_waiting[0] == pytest.approx(expected, rel=1e-10)
+    assert net.p_wait[0] == pytest.approx(expected, rel=1e-10)
     assert net.response_times[0] == pytest.approx(expected / (c - a) + 1.0, rel=1e-10)
 
 
 def test_mm1_node_is_the_c_equals_1_case():
     """Is a one-server node's P(wait) = ρ and W = 1/(μ − λ)?"""
     net = jackson([3.0], [[0]], [4.0], servers=1)
-    assert net.probability_of_waiting[0] == pytest.approx(0.75)
+    assert net.p_wait[0] == pytest.approx(0.75)
     assert net.response_times[0] == pytest.approx(1.0)
 
 

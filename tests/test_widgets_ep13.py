@@ -50,7 +50,7 @@ def test_bulkhead_sizer_draws_erlang_c_and_the_plan():
     assert threads[0] == 21  # the smallest pool that keeps up with L = 20
     np.testing.assert_allclose(widget.fig.data[0].y, erlang_c(threads, 20.0), rtol=1e-10)
     assert list(widget.fig.data[2].x) == [30]
-    assert widget.fig.data[2].y[0] == pytest.approx(BulkheadSizing(100, 0.2).wait_probability)
+    assert widget.fig.data[2].y[0] == pytest.approx(BulkheadSizing(100, 0.2).p_wait)
     assert "<b>100</b>" in widget.answer.value  # queue slots for the 200 req/s, 2 s burst
 
 

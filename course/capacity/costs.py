@@ -166,7 +166,7 @@ def sustainable_arrival_rate(
 
 
 def headroom_table(
-    arrival_rate: float, service_rate: float, servers_list, quantile: float, target_time: float
+    arrival_rate: float, service_rate: float, server_counts, quantile: float, target_time: float
 ) -> pd.DataFrame:
     """For each pool size: utilisation, response quantile now, and how much growth it absorbs.
 
@@ -182,7 +182,7 @@ def headroom_table(
     """
     arrival_rate = require_positive("arrival_rate", arrival_rate)
     rows = []
-    for servers in servers_list:
+    for servers in server_counts:
         servers = require_int("servers", servers, minimum=1)
         queue = mmc(arrival_rate, service_rate, servers)
         sustainable = sustainable_arrival_rate(service_rate, servers, quantile, target_time)
@@ -196,7 +196,7 @@ def headroom_table(
             "headroom": sustainable / arrival_rate - 1.0,
         })
     if not rows:
-        raise ValueError("servers_list must list at least one pool size")
+        raise ValueError("server_counts must list at least one pool size")
     return pd.DataFrame(rows)
 
 
@@ -233,7 +233,7 @@ def headroom_policies(
 
 def breach_costs(
     service_rate: float,
-    servers_list,
+    server_counts,
     quantile: float,
     target_time: float,
     mean_rate: float,
@@ -266,7 +266,7 @@ def breach_costs(
     server_cost = require_non_negative("server_cost_per_hour", server_cost_per_hour)
     credit = require_non_negative("credit_per_breach_hour", credit_per_breach_hour)
     rows = []
-    for servers in servers_list:
+    for servers in server_counts:
         servers = require_int("servers", servers, minimum=1)
         sustainable = sustainable_arrival_rate(service_rate, servers, quantile, target_time)
         if rate_sd == 0:
@@ -283,7 +283,7 @@ def breach_costs(
             "total_cost": servers * server_cost + breach * credit,
         })
     if not rows:
-        raise ValueError("servers_list must list at least one pool size")
+        raise ValueError("server_counts must list at least one pool size")
     return pd.DataFrame(rows)
 
 

@@ -37,7 +37,7 @@ from course.queueing.erlang import erlang_c
 from course.queueing.littles_law import ceil_count
 from course.validation import require_int, require_non_negative, require_positive
 
-__all__ = ["BulkheadSizing", "pool_utilization", "pool_wait_probability", "burst_queue_slots"]
+__all__ = ["BulkheadSizing", "pool_utilization", "pool_p_wait", "burst_queue_slots"]
 
 
 def pool_utilization(peak_rate: float, response_time: float, threads: int) -> float:
@@ -57,10 +57,10 @@ def pool_utilization(peak_rate: float, response_time: float, threads: int) -> fl
     return busy / threads
 
 
-def pool_wait_probability(peak_rate: float, response_time: float, threads: int) -> float:
+def pool_p_wait(peak_rate: float, response_time: float, threads: int) -> float:
     """Erlang C: the probability that a call finds every thread busy and has to wait.
 
-    >>> round(pool_wait_probability(100, 0.2, 21), 2), round(pool_wait_probability(100, 0.2, 30), 3)
+    >>> round(pool_p_wait(100, 0.2, 21), 2), round(pool_p_wait(100, 0.2, 30), 3)
     (0.76, 0.025)
     """
     pool_utilization(peak_rate, response_time, threads)  # the stability check and its message
@@ -96,7 +96,7 @@ class BulkheadSizing:
     thread, and a ``buffer`` factor (≥ 1) on top of Little's L.
 
     Quantities: ``busy`` (L = λW), ``threads`` (⌈L × buffer⌉), ``utilization`` at peak,
-    ``throughput`` (threads / W, the most requests/s the pool can carry), ``wait_probability``
+    ``throughput`` (threads / W, the most requests/s the pool can carry), ``p_wait``
     (Erlang C at peak).
     """
 
@@ -129,7 +129,7 @@ class BulkheadSizing:
         return self.threads / self.response_time
 
     @property
-    def wait_probability(self) -> float:
+    def p_wait(self) -> float:
         if self.busy >= self.threads:  # buffer = 1 with a whole L: ρ = 1, no steady state
             raise ValueError(f"buffer = {self.buffer:g} leaves utilization at 1: no steady state; use a buffer > 1")
         return float(erlang_c(self.threads, self.busy))

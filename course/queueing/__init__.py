@@ -34,8 +34,8 @@ from course.queueing.markovian import (
     mmc,
     servers_for_response_quantile,
     servers_for_service_level,
-    servers_for_wait_probability,
+    servers_for_p_wait,
     wait_surface,
 )
 
-__all__ = ["erlang_b", "erlang_c", "MM1", "MMc", "mm1", "mmc", "servers_for_wait_probability", "servers_for_service_level", "servers_for_response_quantile", "hockey_stick", "wait_surface", "GGc", "md1", "mg1", "kingman", "allen_cunneen", "MMcK", "MMInf", "mm1k", "mmck", "mminf"]
+__all__ = ["erlang_b", "erlang_c", "MM1", "MMc", "mm1", "mmc", "servers_for_p_wait", "servers_for_service_level", "servers_for_response_quantile", "hockey_stick", "wait_surface", "GGc", "md1", "mg1", "kingman", "allen_cunneen", "MMcK", "MMInf", "mm1k", "mmck", "mminf"]

@@ -70,8 +70,9 @@ class MMcK:
         return self.arrival_rate / self.service_rate
 
     @property
-    def traffic_intensity(self) -> float:
-        """λ/(cμ); may exceed 1 here, because blocked customers leave."""
+    def offered_utilization(self) -> float:
+        """Offered load per server λ/(cμ), before blocking; may exceed 1 here, because blocked
+        customers leave. ``utilization`` is what the servers actually carry, λ_eff/(cμ)."""
         return self.offered_load / self.servers
 
     @cached_property

@@ -66,7 +66,7 @@ from course.validation import (
 
 __all__ = [
     "MM1", "MMc", "mm1", "mmc",
-    "servers_for_wait_probability", "servers_for_service_level",
+    "servers_for_p_wait", "servers_for_service_level",
     "servers_for_response_quantile", "hockey_stick", "wait_surface",
 ]
 
@@ -399,12 +399,12 @@ def _smallest_servers(arrival_rate, service_rate, meets_target) -> int:
     raise AssertionError("unreachable: the generator never ends")
 
 
-def servers_for_wait_probability(
+def servers_for_p_wait(
     arrival_rate: float, service_rate: float, target_probability: float
 ) -> int:
     """Smallest c with P(wait) = Erlang C ≤ ``target_probability`` (in (0, 1]).
 
-    >>> servers_for_wait_probability(9, 1, 0.2)
+    >>> servers_for_p_wait(9, 1, 0.2)
     13
 
     Taught in: Ep51 · 3-strategy.
@@ -536,8 +536,8 @@ def hockey_stick(service_rate: float, utilizations, servers: int = 1) -> pd.Data
     )
 
 
-def wait_surface(utilizations, servers_list, service_rate: float = 1.0) -> np.ndarray:
-    """Mean M/M/c wait Wq over a grid: rows = ``utilizations``, columns = ``servers_list``.
+def wait_surface(utilizations, server_counts, service_rate: float = 1.0) -> np.ndarray:
+    """Mean M/M/c wait Wq over a grid: rows = ``utilizations``, columns = ``server_counts``.
 
     For a 3-D surface of Wq over (ρ, c): at the same utilisation, more servers wait far
     less (pooling). One vectorised Erlang B sweep computes the whole grid.
@@ -549,9 +549,9 @@ def wait_surface(utilizations, servers_list, service_rate: float = 1.0) -> np.nd
     """
     service_rate = require_positive("service_rate", service_rate)
     rho = _check_utilizations(utilizations)
-    counts = require_array("servers_list", servers_list)
+    counts = require_array("server_counts", server_counts)
     if np.any(counts < 1) or np.any(counts > MAX_SERVERS) or np.any(counts != np.round(counts)):
-        raise ValueError(f"servers_list must contain whole numbers in [1, {MAX_SERVERS}]")
+        raise ValueError(f"server_counts must contain whole numbers in [1, {MAX_SERVERS}]")
     loads = rho[:, None] * counts[None, :]
     p_wait = erlang_c(counts[None, :], loads)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):

@@ -282,7 +282,7 @@ class JacksonNetwork:
 
     Quantities (arrays with one entry per node unless noted): ``arrival_rates`` λ_k (1/s),
     ``visit_ratios`` V_k = λ_k/Σa, ``utilization`` ρ_k = λ_k/(c_k μ_k),
-    ``probability_of_waiting``, ``response_times`` W_k (s per visit),
+    ``p_wait``, ``response_times`` W_k (s per visit),
     ``queue_lengths`` L_k = λ_k W_k (requests), ``service_demands`` V_k/μ_k (s per request),
     and scalars ``throughput`` Σa (1/s), ``number_in_system`` ΣL_k,
     ``response_time`` (s, end to end, by Little's law).
@@ -334,13 +334,13 @@ class JacksonNetwork:
                 f"capacity c·μ={self.servers[k] * self.service_rates[k]:.4g}/s)",
                 rho,
             )
-        self.probability_of_waiting = np.array(
+        self.p_wait = np.array(
             [
                 erlang_c(int(c), lam / mu) if lam > 0 else 0.0
                 for lam, mu, c in zip(self.arrival_rates, self.service_rates, self.servers)
             ]
         )
-        waiting = self.probability_of_waiting / (
+        waiting = self.p_wait / (
             self.servers * self.service_rates - self.arrival_rates
         )
         self.response_times = waiting + 1.0 / self.service_rates
@@ -387,7 +387,7 @@ class JacksonNetwork:
                 "arrival_rate": self.arrival_rates,
                 "visit_ratio": self.visit_ratios,
                 "utilization": self.utilization,
-                "probability_of_waiting": self.probability_of_waiting,
+                "p_wait": self.p_wait,
                 "response_time": self.response_times,
                 "queue_length": self.queue_lengths,
                 "service_demand": self.service_demands,

@@ -207,7 +207,7 @@ class BulkheadSizer(CourseWidget):
     def update(self, peak_rate, response_time_ms, buffer, burst_rate, burst_seconds, max_wait):
         self.plan = BulkheadSizing(peak_rate, response_time_ms / 1000, buffer)
         plan = self.plan
-        wait = plan.wait_probability
+        wait = plan.p_wait
         slots = plan.queue_slots(burst_rate, burst_seconds, max_wait)
         smallest = int(np.floor(plan.busy)) + 1
         threads = np.unique(np.linspace(smallest, max(3 * plan.busy, smallest + 10), 200).astype(int))
