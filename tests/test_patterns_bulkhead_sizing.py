@@ -12,8 +12,8 @@ import course.patterns.bulkhead_sizing as sizing_module
 from course.patterns.bulkhead_sizing import (
     BulkheadSizing,
     burst_queue_slots,
-    pool_utilization,
     pool_p_wait,
+    pool_utilization,
 )
 
 

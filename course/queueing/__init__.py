@@ -32,9 +32,9 @@ from course.queueing.markovian import (
     hockey_stick,
     mm1,
     mmc,
+    servers_for_p_wait,
     servers_for_response_quantile,
     servers_for_service_level,
-    servers_for_p_wait,
     wait_surface,
 )
 
