@@ -4,7 +4,6 @@ Listed in README.md's "Library map"; the code lives in its topic subpackage.
 """
 
 from course.capacity.scalability import (
-    Band,
     USLFit,
     USLModel,
     fit_usl,
@@ -14,4 +13,4 @@ from course.capacity.scalability import (
     usl,
 )
 
-__all__ = ["usl", "peak_concurrency", "peak_throughput", "USLModel", "USLFit", "Band", "fit_usl", "fit_usl_deviation"]
+__all__ = ["usl", "peak_concurrency", "peak_throughput", "USLModel", "USLFit", "fit_usl", "fit_usl_deviation"]

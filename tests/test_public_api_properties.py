@@ -65,7 +65,6 @@ RESULT_RECORDS = {
     "course.reliability.lifetimes.WeibullFit",
     "course.reliability.availability.MonteCarloEstimate",
     "course.capacity.scalability.USLFit",
-    "course.capacity.scalability.Band",
     "course.queueing.littles_law.LittlesLaw",
     "course.queueing.networks.AsymptoticBounds",
     "course.queueing.networks.MVASolution",

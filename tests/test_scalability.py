@@ -167,10 +167,10 @@ def test_confidence_band_is_the_delta_method():
         step[k] = params[k] * 1e-6
         gradient[:, k] = (usl(loads, *(params + step)) - usl(loads, *(params - step))) / (2 * step[k])
     half = 2.7764451051977987 * np.sqrt(np.einsum("ij,jk,ik->i", gradient, fit.covariance, gradient))
-    np.testing.assert_allclose(band.lower, centre - half, rtol=1e-6)
-    np.testing.assert_allclose(band.upper, centre + half, rtol=1e-6)
+    np.testing.assert_allclose(band.low, centre - half, rtol=1e-6)
+    np.testing.assert_allclose(band.high, centre + half, rtol=1e-6)
     wide = fit.confidence_band(loads, level=0.99)
-    assert np.all(wide.lower < band.lower) and np.all(wide.upper > band.upper)
+    assert np.all(wide.low < band.low) and np.all(wide.high > band.high)
     lower, upper = fit.confidence_band(50.0)  # unpacks like a tuple; scalar load
     assert lower < fit.predict(50.0) < upper
 

@@ -87,10 +87,11 @@ def test_batch_means_equal_direct_computation():
     assert batches.edges[0] == 0 and batches.edges[-1] == 1_003 and np.ptp(sizes) <= 1
     direct = np.array([chunk.mean() for chunk in np.split(values, batches.edges[1:-1])])
     np.testing.assert_allclose(batches.means(), direct)
-    mean, low, high = batches.interval(0.9)
-    assert mean == pytest.approx(values.mean())
+    interval = batches.interval(0.9)
+    assert interval.estimate == pytest.approx(values.mean())
     half = stats.t.ppf(0.95, 6) * batches.means().std(ddof=1) / np.sqrt(7)
-    assert (high - low) / 2 == pytest.approx(half)
+    assert interval.half_width == pytest.approx(half)
+    assert interval.low == pytest.approx(interval.estimate - half)
     scipy_low, scipy_high = stats.t.interval(0.9, 6, loc=np.mean(direct), scale=stats.sem(direct))
     assert student_t_interval(direct, 0.9) == pytest.approx((scipy_low, scipy_high))
 

@@ -30,6 +30,7 @@ import math
 import numpy as np
 from scipy import optimize, stats
 
+from course.intervals import Interval
 from course.queueing.littles_law import ceil_count
 from course.sim.distributions import lognormal_parameters
 from course.validation import (
@@ -194,10 +195,10 @@ class _Growth:
         return _returned(t, self._at(np.asarray(t, dtype=float), self._rate_quantile(q)))
 
     def band(self, t, confidence: float = 0.9):
-        """Central ``confidence`` band (low, high) of the forecast at ``t``."""
+        """Central ``confidence`` band of the forecast at ``t``; estimate: ``value(t)``."""
         confidence = require_open_unit("confidence", confidence)
         tail = (1 - confidence) / 2
-        return self.quantile(t, tail), self.quantile(t, 1 - tail)
+        return Interval(self.quantile(t, tail), self.quantile(t, 1 - tail), estimate=self.value(t))
 
     def time_to_reach(self, level: float, q: float = 0.5) -> float:
         """Periods until the q-quantile forecast reaches ``level`` (0 if already there).

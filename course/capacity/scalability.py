@@ -31,12 +31,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import numpy as np
 from scipy import stats
 from scipy.optimize import least_squares
 
+from course.intervals import Interval
 from course.validation import (
     require_array,
     require_finite,
@@ -46,7 +46,7 @@ from course.validation import (
 )
 
 __all__ = [
-    "usl", "peak_concurrency", "peak_throughput", "USLModel", "USLFit", "Band",
+    "usl", "peak_concurrency", "peak_throughput", "USLModel", "USLFit",
     "fit_usl", "fit_usl_deviation",
 ]
 
@@ -125,13 +125,6 @@ def peak_throughput(alpha: float, beta: float, gamma: float = 1.0) -> float:
     """
     alpha, beta, gamma = _check_coefficients(alpha, beta, gamma)
     return USLModel(alpha, beta, gamma).peak_x
-
-
-class Band(NamedTuple):
-    """Lower and upper edges of a confidence band (arrays matching the requested loads)."""
-
-    lower: np.ndarray
-    upper: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -231,11 +224,13 @@ class USLFit(USLModel):
         total = float(centred @ centred)
         return 1.0 - float(self.residuals @ self.residuals) / total if total > 0 else math.nan
 
-    def confidence_band(self, n, level: float = 0.95) -> Band:
+    def confidence_band(self, n, level: float = 0.95) -> Interval:
         """Pointwise confidence band for the mean curve X(n) by the delta method.
 
         Var X̂(n) ≈ gᵀ Σ g with g = ∂X/∂(α, β, γ) and Σ the coefficient covariance;
-        half-width t_{level, m−3} · √Var. NaN edges when m = 3 (no degrees of freedom).
+        half-width t_{level, m−3} · √Var. Returns an ``Interval`` of arrays matching ``n``
+        (``low``, ``high``, ``estimate`` = the fitted X(n), requests/s). NaN edges when m = 3
+        (no degrees of freedom).
         """
         level = require_open_unit("level", level)
         loads = _check_loads(n)
@@ -245,7 +240,7 @@ class USLFit(USLModel):
         dof = self.degrees_of_freedom
         t_value = stats.t.ppf(0.5 + level / 2, dof) if dof > 0 else math.nan
         half = (t_value * np.sqrt(np.maximum(variance, 0.0))).reshape(centre.shape)
-        return Band(lower=centre - half, upper=centre + half)
+        return Interval(centre - half, centre + half, estimate=centre)
 
 
 def _usl_jacobian(loads, alpha, beta, gamma):

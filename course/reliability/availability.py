@@ -39,6 +39,7 @@ from decimal import Decimal
 import numpy as np
 from scipy import stats
 
+from course.intervals import Interval
 from course.validation import (
     require_array,
     require_finite_result,
@@ -506,10 +507,11 @@ class MonteCarloEstimate:
     standard_error: float
     trials: int
 
-    def interval(self, confidence: float = 0.95) -> tuple[float, float]:
-        """Normal-approximation confidence interval for the true value."""
+    def interval(self, confidence: float = 0.95) -> Interval:
+        """Normal-approximation confidence interval for the true value (estimate: ``mean``)."""
         z = stats.norm.ppf(0.5 + require_open_unit("confidence", confidence) / 2)
-        return self.mean - z * self.standard_error, self.mean + z * self.standard_error
+        half = z * self.standard_error
+        return Interval(self.mean - half, self.mean + half, estimate=self.mean)
 
 
 def simulate_correlated_parallel(

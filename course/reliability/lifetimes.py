@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate, optimize, stats
 
+from course.intervals import Interval
 from course.validation import (
     array_ndim,
     require_array,
@@ -326,19 +327,19 @@ class WeibullFit:
         """Fitted mean time to failure, η·Γ(1 + 1/β)."""
         return self.distribution.mean
 
-    def shape_interval(self, confidence: float = 0.95) -> tuple[float, float]:
-        """Wald interval for β on the log scale: β·exp(∓z·se/β) (stays positive)."""
+    def shape_interval(self, confidence: float = 0.95) -> Interval:
+        """Wald interval for β on the log scale: β·exp(∓z·se/β) (stays positive); estimate β."""
         return _log_interval(self.shape, self.shape_se, confidence)
 
-    def scale_interval(self, confidence: float = 0.95) -> tuple[float, float]:
-        """Wald interval for η on the log scale: η·exp(∓z·se/η)."""
+    def scale_interval(self, confidence: float = 0.95) -> Interval:
+        """Wald interval for η (same unit as the lifetimes) on the log scale: η·exp(∓z·se/η)."""
         return _log_interval(self.scale, self.scale_se, confidence)
 
 
-def _log_interval(estimate: float, se: float, confidence: float) -> tuple[float, float]:
+def _log_interval(estimate: float, se: float, confidence: float) -> Interval:
     z = stats.norm.ppf(0.5 + require_open_unit("confidence", confidence) / 2)
     factor = math.exp(z * se / estimate)
-    return estimate / factor, estimate * factor
+    return Interval(estimate / factor, estimate * factor, estimate=estimate)
 
 
 def _weibull_log_likelihood(shape, scale, failures, censored) -> float:

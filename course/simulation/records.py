@@ -28,6 +28,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from course.intervals import Interval
 from course.simulation.results import BatchMeans
 from course.validation import require_int, require_open_unit
 
@@ -109,11 +110,11 @@ class NetworkResult:
             rows.append({
                 "node": name, "visits": len(visits), "served": int(counts["served"]),
                 "blocked": int(counts["blocked"]), "abandoned": int(counts["abandoned"]),
-                "served_fraction": fraction[0], "served_fraction_ci_low": fraction[1],
-                "served_fraction_ci_high": fraction[2],
-                "mean_wait": wait[0], "wait_ci_low": wait[1], "wait_ci_high": wait[2],
-                "mean_response": response[0], "response_ci_low": response[1],
-                "response_ci_high": response[2],
+                "served_fraction": fraction.estimate, "served_fraction_ci_low": fraction.low,
+                "served_fraction_ci_high": fraction.high,
+                "mean_wait": wait.estimate, "wait_ci_low": wait.low, "wait_ci_high": wait.high,
+                "mean_response": response.estimate, "response_ci_low": response.low,
+                "response_ci_high": response.high,
             })
         return pd.DataFrame(rows)
 
@@ -122,12 +123,12 @@ class NetworkResult:
                 f"warmup={self.warmup}, visits={len(self.records)})")
 
 
-def _interval(values: np.ndarray, batches: int, confidence: float) -> tuple[float, float, float]:
-    """(mean, low, high) by batch means over ``values`` in order; NaN bounds if too few."""
+def _interval(values: np.ndarray, batches: int, confidence: float) -> Interval:
+    """Batch-means interval over ``values`` in order (estimate: their mean); NaN bounds if too few."""
     if values.size == 0:
-        return math.nan, math.nan, math.nan
+        return Interval(math.nan, math.nan, estimate=math.nan)
     if values.size < batches:
-        return float(values.mean()), math.nan, math.nan
+        return Interval(math.nan, math.nan, estimate=float(values.mean()))
     accumulator = BatchMeans(values.size, batches)
     accumulator.add(values)
     return accumulator.interval(confidence)

@@ -12,8 +12,8 @@ grand mean ± t(k−1)·s_batch/√k.
 >>> batches.add(np.array([4.0, 5.0, 7.0]))
 >>> batches.means().tolist()
 [2.0, 3.0, 6.0]
->>> mean, low, high = batches.interval(0.95)
->>> round(mean, 3), round(high - mean, 3)
+>>> ci = batches.interval(0.95)
+>>> round(ci.estimate, 3), round(ci.high - ci.estimate, 3)
 (3.667, 5.171)
 
 Taught in: Ep51 · 2-implementation; planned for Ep58 (Monte Carlo with confidence intervals).
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
+from course.intervals import Interval
 from course.validation import require_array, require_int, require_open_unit
 
 __all__ = ["BatchMeans", "QueueResult", "student_t_interval", "MAX_BATCHES", "MAX_OBSERVATIONS"]
@@ -49,8 +50,8 @@ def require_run_length(customers, warmup, batches: int, maximum: int) -> tuple[i
     return customers, warmup
 
 
-def student_t_interval(batch_means, confidence: float = 0.95) -> tuple[float, float]:
-    """Return the half-width-based interval (low, high) around the mean of ``batch_means``.
+def student_t_interval(batch_means, confidence: float = 0.95) -> Interval:
+    """The Student-t interval around the mean of ``batch_means`` (estimate: that mean).
 
     >>> low, high = student_t_interval([1.0, 2.0, 3.0], 0.95)
     >>> round(low, 3), round(high, 3)
@@ -61,7 +62,7 @@ def student_t_interval(batch_means, confidence: float = 0.95) -> tuple[float, fl
     values = require_array("batch_means", batch_means, min_length=2)
     require_open_unit("confidence", confidence)
     mean, half = float(values.mean()), _half_width(values, confidence)
-    return mean - half, mean + half
+    return Interval(mean - half, mean + half, estimate=mean)
 
 
 def _half_width(batch_means: np.ndarray, confidence: float) -> float:
@@ -104,14 +105,14 @@ class BatchMeans:
         """The mean of each batch."""
         return self.sums / np.diff(self.edges)
 
-    def interval(self, confidence: float = 0.95) -> tuple[float, float, float]:
-        """Return (grand mean, low, high) of the Student-t batch-means interval."""
+    def interval(self, confidence: float = 0.95) -> Interval:
+        """The Student-t batch-means interval; its ``estimate`` is the grand mean."""
         require_open_unit("confidence", confidence)
         if self.seen != self.count:
             raise ValueError(f"only {self.seen} of count={self.count} observations were added")
         mean = float(self.sums.sum() / self.count)
         half = _half_width(self.means(), confidence)
-        return mean, mean - half, mean + half
+        return Interval(mean - half, mean + half, estimate=mean)
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,7 +120,8 @@ class QueueResult:
     """What one simulated run of a FCFS queue measured, with confidence intervals.
 
     Times are in seconds (the unit of 1/arrival_rate). ``wait_ci`` and ``response_ci`` are
-    (low, high) batch-means intervals at level ``confidence``. ``mean_queue_length`` and
+    batch-means :class:`~course.intervals.Interval` s at level ``confidence`` (their estimates
+    are ``mean_wait`` and ``mean_response``). ``mean_queue_length`` and
     ``utilization`` are time averages over the measured span (first to last measured
     arrival), computed from the customers' own waits and service times: the area under
     the queue-length curve is the sum of the waits.
@@ -134,9 +136,9 @@ class QueueResult:
     batches: int
     confidence: float
     mean_wait: float
-    wait_ci: tuple[float, float]
+    wait_ci: Interval
     mean_response: float
-    response_ci: tuple[float, float]
+    response_ci: Interval
     mean_service: float
     mean_queue_length: float
     utilization: float
@@ -188,8 +190,9 @@ class QueueStatistics:
             self.kept[1].append(service_times.copy())
 
     def result(self, confidence: float, servers: int, **labels) -> QueueResult:
-        mean_wait, wait_low, wait_high = self.wait_batches.interval(confidence)
-        mean_response, response_low, response_high = self.response_batches.interval(confidence)
+        wait_ci = self.wait_batches.interval(confidence)
+        response_ci = self.response_batches.interval(confidence)
+        mean_wait = wait_ci.estimate
         customers = self.wait_batches.count
         span = self.last_arrival - self.first_arrival
         queue_length = mean_wait * customers / span if span > 0 else math.inf
@@ -205,8 +208,8 @@ class QueueStatistics:
         return QueueResult(
             servers=servers, customers=customers, confidence=confidence,
             batches=self.wait_batches.sums.size,
-            mean_wait=mean_wait, wait_ci=(wait_low, wait_high),
-            mean_response=mean_response, response_ci=(response_low, response_high),
+            mean_wait=mean_wait, wait_ci=wait_ci,
+            mean_response=response_ci.estimate, response_ci=response_ci,
             mean_service=self.total_service / customers,
             mean_queue_length=queue_length,
             utilization=utilization,

@@ -179,8 +179,8 @@ class USLExplorer(CourseWidget):
                 self.fig.data[0].x, self.fig.data[0].y = fit.n, fit.x
                 self.fig.data[1].x = left_out["load"].to_numpy()
                 self.fig.data[1].y = left_out["throughput"].to_numpy()
-                self.fig.data[2].x, self.fig.data[2].y = grid, band.lower
-                self.fig.data[3].x, self.fig.data[3].y = grid, band.upper
+                self.fig.data[2].x, self.fig.data[2].y = grid, band.low
+                self.fig.data[3].x, self.fig.data[3].y = grid, band.high
                 self.fig.data[4].x, self.fig.data[4].y = grid, centre
                 self.fig.data[5].x, self.fig.data[5].y = peak
             self.fig.data[6].x = grid if what else []
