@@ -341,7 +341,7 @@ def step_self_check_is_honest_and_progress_shows_it(lab, course_folder):
     lab.open(FOUNDATIONS)
     student = lab.cell_sources()[exercise_cell]
     assert "raise NotImplementedError()" in student
-    assert "not attempted yet" in check_message(lab, check_cell)
+    assert "not answered yet" in check_message(lab, check_cell)
 
     lab.replace_cell_text(exercise_cell, student.replace("raise NotImplementedError()", "return None"))
     lab.run_cell(exercise_cell)

@@ -20,7 +20,7 @@ def test_not_implemented_is_not_attempted_not_failed():
         raise NotImplementedError()
 
     result = check("demo", stub, display=False, record=False)
-    assert not result.passed and not result.attempted and "not attempted" in result.message
+    assert not result.passed and not result.attempted and "not answered yet" in result.message
 
 
 def test_failure_names_the_check_and_the_reason():
@@ -98,7 +98,7 @@ def test_predicates_errors_and_stubs():
     crashed = check("d", expect("g()", lambda: 1 / 0, 1.0), display=False, record=False)
     assert crashed.attempted and "g() raised ZeroDivisionError: division by zero; expected 1.0" in crashed.message
     pending = check("d", expect("stub()", stub, 1), display=False, record=False)
-    assert not pending.attempted and "not attempted" in pending.message
+    assert not pending.attempted and "not answered yet" in pending.message
 
 
 def test_long_values_are_shortened():
@@ -135,3 +135,21 @@ def test_a_failed_check_is_an_error_in_the_source_notebooks(tmp_path):
         check("demo", lambda: False, display=False, record=False, strict=True)
     assert not check("demo", lambda: False, display=False, record=False, strict=False).passed
     assert check("demo", lambda: True, display=False, record=False, strict=True).passed
+
+
+def test_an_answer_still_holding_the_ellipsis_stub_is_not_answered_yet():
+    """Is `name = ...` (the student version's stub for a value answer) 'not answered yet', not a failure?"""
+    servers_needed = ...
+    result = check("demo-stub", expect_that("servers_needed", lambda: servers_needed, lambda v: v > 48,
+                                            "more servers than the offered load"), display=False, record=False)
+    assert not result.passed and not result.attempted and "not answered yet" in result.message
+
+
+def test_check_is_strict_while_nbgrader_runs_the_notebook(monkeypatch):
+    """Does a failed visible check raise while nbgrader executes the notebook, and only show otherwise?"""
+    failing = expect("len('ab')", lambda: len("ab"), 3)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    assert not check("demo-strict", failing, display=False, record=False, strict=None).passed
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with pytest.raises(AssertionError, match="len\\('ab'\\) returned 2, expected 3"):
+        check("demo-strict", failing, display=False, record=False)

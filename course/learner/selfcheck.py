@@ -25,6 +25,7 @@ from __future__ import annotations
 import html
 import math
 import numbers
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +131,8 @@ class Expectation:
             if self.raises is not None and isinstance(error, self.raises):
                 return True
             raise AssertionError(f"{self.call} raised {type(error).__name__}: {error}; expected {self.wanted}") from None
+        if actual is ...:  # an answer cell's `name = ...` stub: not answered yet, not wrong
+            raise NotImplementedError(self.call)
         if self.raises is not None:
             raise AssertionError(f"{self.call} returned {shown(actual)}, expected {self.wanted}")
         if not self.judge(actual):
@@ -219,9 +222,10 @@ def check(exercise_id: str, *checks: Callable[[], bool | None], display: bool = 
     your progress (:mod:`course.learner.progress`) unless ``display``/``record`` are False.
 
     With ``strict`` a result that is not a pass also raises ``AssertionError`` (after being
-    shown), so that nbval fails the cell. The default, None, is strict exactly in the course's
-    source notebooks (:func:`in_source_notebook`): every visible check must pass on the
-    reference solution.
+    shown), so that nbval or nbgrader fails the cell. The default, None, is strict in the
+    course's source notebooks (:func:`in_source_notebook`: every visible check must pass on the
+    reference solution) and while nbgrader runs the notebook (``NBGRADER_EXECUTION`` is set:
+    an answer that fails a visible check scores nothing, with or without a hidden test).
     """
     if not checks:
         raise ValueError("check needs at least one check function")
@@ -231,7 +235,8 @@ def check(exercise_id: str, *checks: Callable[[], bool | None], display: bool = 
             outcome = test()
         except NotImplementedError:
             result = CheckResult(exercise_id, False, False, index, passed,
-                                 f"… {exercise_id}: not attempted yet — replace `raise NotImplementedError()` with your code.")
+                                 f"… {exercise_id}: not answered yet — write your answer in the cell above "
+                                 "(in place of `...` or `raise NotImplementedError()`).")
             break
         except AssertionError as error:
             detail = f": {error}" if str(error) else ""
@@ -257,7 +262,9 @@ def check(exercise_id: str, *checks: Callable[[], bool | None], display: bool = 
         from IPython.display import display as show
 
         show(result)
-    if not result.passed and (in_source_notebook() if strict is None else strict):
+    if strict is None:
+        strict = bool(os.environ.get("NBGRADER_EXECUTION")) or in_source_notebook()
+    if not result.passed and strict:
         raise AssertionError(f"{result.message} (in a source notebook, whose reference solution "
                              "must pass every visible check)")
     return result

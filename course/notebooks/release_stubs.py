@@ -2,7 +2,7 @@
 
 nbgrader replaces every solution region with one code stub, ``raise NotImplementedError()``.
 Inside a function body that is right: calling the unanswered function raises, and
-:func:`course.learner.selfcheck.check` says "not attempted yet". At the top level of a cell it stops
+:func:`course.learner.selfcheck.check` says "not answered yet". At the top level of a cell it stops
 *Run All* on a raw traceback at the first unanswered numeric question. This ClearSolutions
 keeps nbgrader's stub inside functions and writes, for a region at the top level, one line per
 variable the solution assigns: ``name = ...  # YOUR ANSWER HERE`` (the visible checks treat
