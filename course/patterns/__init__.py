@@ -33,7 +33,11 @@ The event loop, the seeded streams and the duration distributions (``Exponential
 shared with the queue simulator: ``course.patterns.Exponential`` *is*
 ``course.simulation.Exponential``.
 
-Glossary (units):
+Glossary (units; the whole vocabulary is in docs/glossary.md). A *worker* here IS a *server*
+of :mod:`course.queueing` and :mod:`course.simulation`: a service with ``workers=c`` and
+``queue_capacity=q`` is a c-server queue whose ``capacity`` K (counting those in service) is
+c + q.
+
 
 =====================  ====================================================================
 ``arrival_rate``       λ, requests per second sent by a client

@@ -135,6 +135,9 @@ class Endpoint:
 class Service:
     """A service: ``workers`` in parallel, a FIFO queue of ``queue_capacity``, endpoints.
 
+    A worker is a server of a queue (docs/glossary.md): ``workers`` is c, ``queue_capacity``
+    counts only waiting requests, so the service holds at most c + ``queue_capacity``.
+
     ``service_time`` and ``calls`` describe the ``"default"`` endpoint; add more with
     ``endpoints=[Endpoint(...), ...]``. ``queue_capacity=None`` means unbounded.
     ``shedding`` is a :class:`~.isolation.QueueLengthShedding` or

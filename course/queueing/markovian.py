@@ -6,7 +6,7 @@ S = 1/μ on average), and whoever finds every clerk busy waits in line. Each mod
 object that holds its parameters and exposes its quantities, like a frozen scipy
 distribution: build it once, read many numbers from it.
 
-Glossary (one vocabulary across the kit; times in the unit of 1/λ):
+Glossary (times in the unit of 1/λ; the whole vocabulary of the kit is in docs/glossary.md):
 
 ===================  ======  =============================================================
 name                 symbol  meaning

@@ -9,7 +9,9 @@ same seeded random streams, so for M/M/c they return identical waits. Every run 
 loop, the streams and the distributions are the kit's one simulation core, :mod:`course.sim`,
 shared with the pattern simulator of :mod:`course.patterns`.
 
-Glossary (times in seconds, rates per second; queueing symbols as in :mod:`course.queueing.markovian`):
+Glossary (times in seconds, rates per second; the whole vocabulary is in docs/glossary.md).
+A *server* here is what the pattern simulator of :mod:`course.patterns` calls a *worker*;
+``capacity`` counts those in service, the patterns' ``queue_capacity`` only those waiting.
 
 =====================  ======  ========================================================
 name                   symbol  meaning
@@ -18,7 +20,7 @@ name                   symbol  meaning
 ``service_rate``       μ       services per second per server (mean service 1/μ)
 ``servers``            c       parallel servers at a node
 ``customers``          n       customers measured (after ``warmup`` unmeasured ones)
-``mean_wait``          Wq      mean time in the queue; ``wait_ci`` its 95 % interval
+``mean_wait``          Wq      mean time in the queue; ``wait_ci`` its 95 % ``Interval``
 ``mean_response``      W       mean time in the system (queue + service)
 ``mean_queue_length``  Lq      time-average number waiting
 ``utilization``        ρ       fraction of time each server is busy
