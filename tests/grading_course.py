@@ -149,23 +149,61 @@ EXPECTED = {  # (q1 out of 2, q2 out of 1)
 _GRADED: dict[str, object] = {}
 
 
-def graded_tiny(tmp_path_factory):
-    """Build, submit and grade (with ``dsu grade``, 2 workers) the tiny course once per process."""
+def _grade_tiny(folder: Path) -> dict:
     import subprocess
     import sys
 
+    root = build_course(folder / "root")
+    subs = folder / "submissions"
+    for student, answers in STUDENTS.items():
+        write_submission(subs, student, answered(root, answers) if answers else release_notebook(root))
+    command = [sys.executable, "-m", "dsu", "grade", EPISODE, "--root", str(root), "--submissions", str(subs),
+               "--workers", "2", "--cell-timeout", "10", "--memory-mb", "1024"]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    return {"args": command, "returncode": run.returncode, "stdout": run.stdout, "stderr": run.stderr}
+
+
+def graded_tiny(tmp_path_factory):
+    """Build, submit and grade (with ``dsu grade``, 2 workers) the tiny course once per test run
+    (shared by the xdist workers, see ``build_once``); return ``(root, submissions, run)`` of this
+    process's own copy (tests write feedback and read the gradebook: no worker sees another's)."""
+    import shutil
+    import subprocess
+
+    from build_once import build_once
+
     if "course" not in _GRADED:
-        base = tmp_path_factory.mktemp("graded-tiny")
-        root = build_course(base / "root")
-        subs = base / "submissions"
-        for student, answers in STUDENTS.items():
-            write_submission(subs, student, answered(root, answers) if answers else release_notebook(root))
-        run = subprocess.run(
-            [sys.executable, "-m", "dsu", "grade", EPISODE, "--root", str(root), "--submissions", str(subs),
-             "--workers", "2", "--cell-timeout", "10", "--memory-mb", "1024"],
-            capture_output=True, text=True, timeout=600)
-        _GRADED["course"] = (root, subs, run)
+        folder, record = build_once(tmp_path_factory, "graded-tiny", _grade_tiny)
+        copy = tmp_path_factory.mktemp("graded-tiny-copy")
+        shutil.copytree(folder, copy, dirs_exist_ok=True)
+        config = copy / "root" / "nbgrader_config.py"
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            repr(str(folder / "root")), repr(str(copy / "root"))), encoding="utf-8")
+        _GRADED["course"] = (copy / "root", copy / "submissions", subprocess.CompletedProcess(**record))
     return _GRADED["course"]
+
+
+def _release_every_episode(folder: Path) -> dict:
+    from course.notebooks.nbgrader_course import nbgrader, prepare
+
+    root = prepare(folder / "root")
+    # One nbgrader run releases every episode (the assignment id is a glob): ~2 s saved per episode.
+    nbgrader(root, "generate_assignment", "*", "--force", "--create", timeout=900)
+    return {}
+
+
+def released_course(tmp_path_factory, target: Path) -> Path:
+    """A private copy at ``target`` of the course root with every episode of the syllabus
+    released, generated once per test run (shared by the xdist workers, see ``build_once``)."""
+    import shutil
+
+    from build_once import build_once
+
+    from course.notebooks.nbgrader_course import prepare
+
+    folder, _ = build_once(tmp_path_factory, "released-course", _release_every_episode)
+    shutil.copytree(folder / "root", target)
+    return prepare(target)  # the copied nbgrader_config.py still names the shared root: point it here
 
 
 def _tiny_key():

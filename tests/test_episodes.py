@@ -1,6 +1,7 @@
 """Every episode as an nbgrader assignment: release, leaks, and autograding both ways.
 
-Runs real nbgrader commands on a temporary course root: generate_assignment must succeed,
+Runs real nbgrader commands on one temporary course root holding every episode (built once per
+test run and shared by the xdist workers, see ``build_once``): generate_assignment must succeed,
 no solution or hidden test may leak into the student version, the reference solutions must
 earn full marks on every auto-graded cell, and the untouched student version zero. An episode
 with an answer key (``grading/answer_keys/``) is graded the way ``dsu grade`` grades it (the
@@ -15,9 +16,11 @@ import shutil
 
 import nbformat
 import pytest
+from build_once import build_once
+from grading_course import released_course
 from nbgrader.api import Gradebook
 
-from course.notebooks.nbgrader_course import generate_assignment, nbgrader, prepare
+from course.notebooks.nbgrader_course import nbgrader
 from course.notebooks.notebook_format import graded_cells
 from course.syllabus import load_syllabus
 from grading.answer_keys import load_answer_key
@@ -43,13 +46,24 @@ def secret_lines(nb):
     return lines
 
 
-@pytest.fixture(scope="module", params=EPISODES)
-def graded_episode(request, tmp_path_factory):
-    episode = load_syllabus().episode(request.param)
-    root = prepare(tmp_path_factory.mktemp(f"nbgrader-{episode.id}"), [episode.id])
-    release = generate_assignment(root, episode.id)
-    if load_answer_key(episode.id) is not None:
-        subs = root.parent / "submissions"
+def _grade_every_episode(folder, tmp_path_factory):
+    """One course root holding every episode (released by one generate_assignment), then the
+    reference and the untouched student version of each graded (one batch per episode)."""
+    syllabus = load_syllabus()
+    root = released_course(tmp_path_factory, folder / "root")
+    subs = folder / "submissions"
+    reports = {}
+    for episode in syllabus.episodes():
+        release = root / "release" / episode.id
+        if load_answer_key(episode.id) is None:
+            for student, source in (("reference", root / "source" / episode.id), ("untouched", release)):
+                target = root / "submitted" / student / episode.id
+                shutil.copytree(source, target)
+                for extra in target.glob("*.db"):
+                    extra.unlink()
+            nbgrader(root, "autograde", episode.id, "--force", "--create", timeout=900)
+            reports[episode.id] = {"ok": True, "table": "plain nbgrader autograde"}
+            continue
         for nb in episode.notebooks:
             source = nbformat.read(root / "source" / episode.id / nb.filename, as_version=4)
             student_version = nbformat.read(release / nb.filename, as_version=4)
@@ -59,15 +73,24 @@ def graded_episode(request, tmp_path_factory):
                 nbformat.write(version, subs / student / episode.id / nb.filename)
         report = grade_batch(root, episode.id, GradingOptions(workers=2, cell_timeout=300), submissions=subs,
                              log=lambda line: None)
-        assert report.ok, report.table()
-        return episode, root, release
-    for student, folder in (("reference", root / "source" / episode.id), ("untouched", release)):
-        target = root / "submitted" / student / episode.id
-        shutil.copytree(folder, target)
-        for extra in target.glob("*.db"):
-            extra.unlink()
-    nbgrader(root, "autograde", episode.id, "--force", "--create", timeout=900)
-    return episode, root, release
+        reports[episode.id] = {"ok": report.ok, "table": report.table()}
+    return reports
+
+
+@pytest.fixture(scope="session")
+def graded_course(tmp_path_factory):
+    """The course root with every episode released and graded, built once per test run."""
+    folder, reports = build_once(tmp_path_factory, "graded-course",
+                                 lambda folder: _grade_every_episode(folder, tmp_path_factory))
+    return folder / "root", reports
+
+
+@pytest.fixture(params=EPISODES)
+def graded_episode(request, graded_course):
+    root, reports = graded_course
+    episode = load_syllabus().episode(request.param)
+    assert reports[episode.id]["ok"], reports[episode.id]["table"]
+    return episode, root, root / "release" / episode.id
 
 
 def _grades(root, episode, student):
@@ -121,7 +144,7 @@ def test_untouched_student_version_earns_zero(graded_episode):
 @pytest.mark.xdist_group("nbgrader")
 def test_run_all_of_an_untouched_assessment_says_not_answered_yet(graded_episode):
     """Does Run All of the untouched student version go through every question (no error output,
-    no NotImplementedError traceback) and say at each graded cell that it is not attempted yet?"""
+    no NotImplementedError traceback) and say at each graded cell that it is not answered yet?"""
     from nbclient import NotebookClient
 
     episode, _, release = graded_episode
@@ -136,4 +159,4 @@ def test_run_all_of_an_untouched_assessment_says_not_answered_yet(graded_episode
         if not cell.manual:
             outputs = json.dumps(next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")
                                       == cell.grade_id).outputs)
-            assert "not attempted yet" in outputs, (cell.grade_id, outputs[:300])
+            assert "not answered yet" in outputs, (cell.grade_id, outputs[:300])

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading_course import released_course
 from nbgrader.api import Gradebook
 
 from course import REPO_ROOT
-from course.notebooks.nbgrader_course import generate_assignment, prepare
 from grading.batch import grade_batch
 from grading.course_settings import course_settings
 from grading.options import GradingOptions
@@ -127,8 +127,7 @@ def graded(request, tmp_path_factory, other_checkout):
     episode = request.param
     t = TARGETS[episode]
     base = tmp_path_factory.mktemp(f"cheats-{episode}")
-    root = prepare(base / "root", [episode])
-    generate_assignment(root, episode)
+    root = released_course(tmp_path_factory, base / "root")
     source = nbformat.read(root / "source" / episode / "assessment.ipynb", as_version=4)
     release = nbformat.read(root / "release" / episode / "assessment.ipynb", as_version=4)
     cheats = routes(t, other_checkout)
