@@ -15,7 +15,7 @@ most customers in the system, in service or waiting), ``blocking_probability`` a
 >>> round(m.blocking_probability, 4), round(m.throughput, 4)
 (0.5079, 0.9841)
 
-Taught in: Ep51 · 1-foundations (finite buffers, timeouts), 3-strategy.
+Taught in: Ep51 · 1-foundations ("Finite buffers": M/M/1/K and M/M/c/K blocking and throughput, M/M/∞).
 """
 
 from __future__ import annotations
