@@ -11,7 +11,7 @@ Both merges are commutative, associative and idempotent (see :mod:`course.replic
 >>> sorted(ann.merge(bob).values), ann.merge(bob).merge(ann) == ann.merge(bob)
 (['blue', 'red'], True)
 
-Taught in: Ep13 · 2-implementation.
+Taught in: Ep13 · 1-foundations (a concurrent write: LWW drops one, MV keeps both).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class LWWRegister:
     >>> r.assign("green", timestamp=9.5, replica="bob").value     # stale write: lost
     'blue'
 
-    Taught in: Ep13 · 2-implementation.
+    Taught in: Ep13 · 1-foundations.
     """
 
     __slots__ = ("value", "timestamp", "replica")
@@ -97,7 +97,7 @@ class MVRegister:
     >>> sorted(both.values), sorted(both.assign("purple", "ann").values)
     (['blue', 'red'], ['purple'])
 
-    Taught in: Ep13 · 2-implementation.
+    Taught in: Ep13 · 1-foundations.
     """
 
     __slots__ = ("siblings",)
