@@ -80,3 +80,13 @@ def test_dsu_clean_command_cleans_a_folder(tmp_path, executed_notebook):
 def test_committed_notebooks_are_clean(entry):
     """Does each committed notebook carry no stray outputs, no widget state, and stay under 200 KB?"""
     assert hygiene_problems(entry.path) == []
+
+
+@pytest.mark.parametrize("notebook", [nb.path for ep in load_syllabus().episodes() for nb in ep.notebooks],
+                         ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_nbgrader_metadata_is_valid(notebook):
+    """Would nbgrader accept every cell's metadata (e.g. a markdown answer marked solution must be
+    graded)? Checked here in a second, rather than minutes later when a release fails."""
+    from nbgrader.nbgraderformat import MetadataValidator
+
+    MetadataValidator().validate_nb(nbformat.read(notebook, as_version=4))
