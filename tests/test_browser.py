@@ -323,9 +323,11 @@ def exercises(source_path: Path) -> list[tuple[int, int, str, str]]:
     return found
 
 
-def first_exercise(source_path: Path):
-    found = exercises(source_path)
-    assert found, f"{source_path} has no self-check exercise"
+def first_function_exercise(source_path: Path):
+    """The first exercise whose answer is a function (its student stub raises NotImplementedError;
+    a value answer's stub is `name = ...`)."""
+    found = [exercise for exercise in exercises(source_path) if "def " in exercise[3]]
+    assert found, f"{source_path} has no self-checked function exercise"
     return found[0]
 
 
@@ -337,7 +339,7 @@ def check_message(lab, index: int) -> str:
 def step_self_check_is_honest_and_progress_shows_it(lab, course_folder):
     """Does a self-check say "not attempted", then fail on a wrong answer, pass on a right one
     (mentioning hidden tests), and do the start page and `dsu progress` then show it?"""
-    exercise_cell, check_cell, exercise, solution = first_exercise(episode().notebooks[0].path)
+    exercise_cell, check_cell, exercise, solution = first_function_exercise(episode().notebooks[0].path)
     lab.open(FOUNDATIONS)
     student = lab.cell_sources()[exercise_cell]
     assert "raise NotImplementedError()" in student
