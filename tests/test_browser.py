@@ -336,6 +336,18 @@ def check_message(lab, index: int) -> str:
     return "".join("".join(t) if isinstance(t, list) else t for t in texts)
 
 
+def start_page_progress(lab):
+    """Open the start page, re-run its progress cell; return the notebook panel, the progress
+    chart and its bars as {trace name: {x: y}}."""
+    lab.open(f"{WORKSPACE}/{START_PAGE}")
+    progress_cell = next(i for i, s in enumerate(lab.cell_sources()) if "progress_view import show" in s)
+    lab.run_cell(progress_cell)
+    panel = lab.notebook()
+    figure = panel.locator(".js-plotly-plot").filter(has_text=FIGURE_TITLE).first
+    figure.wait_for()
+    return panel, figure, {trace["name"]: dict(zip(trace["x"], trace["y"])) for trace in lab.plot_data(figure)}
+
+
 def step_self_check_is_honest_and_progress_shows_it(lab, course_folder):
     """Does a self-check say "not attempted", then fail on a wrong answer, pass on a right one
     (mentioning hidden tests), and do the start page and `dsu progress` then show it?"""
@@ -363,13 +375,7 @@ def step_self_check_is_honest_and_progress_shows_it(lab, course_folder):
     lab.screenshot("5b-self-check-passes")
 
     # The start page's progress cell, run again, shows the exercise passed.
-    lab.open(f"{WORKSPACE}/{START_PAGE}")
-    progress_cell = next(i for i, s in enumerate(lab.cell_sources()) if "progress_view import show" in s)
-    lab.run_cell(progress_cell)
-    panel = lab.notebook()
-    figure = panel.locator(".js-plotly-plot").filter(has_text=FIGURE_TITLE).first
-    figure.wait_for()
-    bars = {trace["name"]: dict(zip(trace["x"], trace["y"])) for trace in lab.plot_data(figure)}
+    panel, figure, bars = start_page_progress(lab)
     objectives = len(episode().objectives)
     # One exercise passed: it covers one objective when its id names one (tests/test_progress.py
     # checks that every exercise of the course does).
@@ -470,13 +476,7 @@ def step_learner_completes_the_episode(lab, course_folder):
     assert solved >= 3
     lab.screenshot("7a-last-exercise-passes")
 
-    lab.open(f"{WORKSPACE}/{START_PAGE}")
-    progress_cell = next(i for i, s in enumerate(lab.cell_sources()) if "progress_view import show" in s)
-    lab.run_cell(progress_cell)
-    panel = lab.notebook()
-    figure = panel.locator(".js-plotly-plot").filter(has_text=FIGURE_TITLE).first
-    figure.wait_for()
-    bars = {trace["name"]: dict(zip(trace["x"], trace["y"])) for trace in lab.plot_data(figure)}
+    panel, figure, bars = start_page_progress(lab)
     assert bars["Completion (%)"]["EP51"] == 100 and bars["Objectives covered (%)"]["EP51"] == 100
     cells = episode_row(panel, "EP51")
     notebooks = len(ep.notebooks)
