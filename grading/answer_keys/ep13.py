@@ -1,22 +1,39 @@
 """Answer key of Ep13's assessment (``series-1/ep13-resilience/assessment.ipynb``).
 
-Function questions (Q1, Q2 the breaker; Q4; Q6, Q7; Q8; Q11) are checked on visible and freshly
-drawn inputs in a kernel where the course's reference for them is switched off
-(``FORBIDDEN``); numeric answers (Q5, Q9) are read from the notebook's kernel and compared
-with values computed here with the real library.
+Function questions (Q1, Q2 the breaker; Q3, Q5; Q6, Q7; Q10; Q15) are checked on visible and
+freshly drawn inputs in a kernel where the course's reference for them is switched off
+(``FORBIDDEN``); numeric answers (Q4, Q8, Q11, Q13) are read from the notebook's kernel and
+compared with values computed here. Q9, Q12 and Q14 are graded by hand against their mark schemes;
+the numbers their model answers use are the ones computed here:
 
->>> ANSWER_KEY.question("ep13-retries__q8").expected(0.5, 3)
-1.75
+>>> ANSWER_KEY.question("ep13-thresholds__q4").expected()
+{'payment_timeout': 0.92, 'healthy_cut_off_share': 0.000343389725499..., 'retries_that_fit': 1}
+>>> {k: round(v, 4) for k, v in ANSWER_KEY.question("ep13-bulkhead__q8").expected().items()}
+{'bulkhead_shopper_share_at_most': 0.2304, 'frontend_workers_needed': 70.9}
+>>> {k: round(v, 9) for k, v in ANSWER_KEY.question("ep13-retries__q11").expected().items()}
+{'outage_calls_per_second': 1600.0, 'half_failing_calls_per_second': 750.0, 'budgeted_calls_per_second': 440.0}
+>>> round(_fraud_longest_sleep(), 9)       # the most a request sleeps before its 4th attempt (s)
+0.7
+>>> {k: round(v, 2) for k, v in ANSWER_KEY.question("ep13-degradation__q13").expected().items()}
+{'net_benefit_a': 75000.0, 'net_benefit_b': 100000.0, 'tie_incidents_per_year': 5.83}
+>>> ANSWER_KEY.question("ep13-thresholds__q5").expected(100, 30.0, 0.1, 30.0, 31.0)
+16.666666666666668
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from scipy import stats
 
 from course.patterns.breaker import BreakerConfig, initial_state, transition
-from course.patterns.bulkhead_sizing import BulkheadSizing, burst_queue_slots
+from course.patterns.bulkhead_sizing import burst_queue_slots
 from course.patterns.resilience_costs import ResilienceInvestment
-from course.patterns.thresholds import CountWindowRule, smallest_trip_failures
+from course.patterns.retry import exponential_backoff
+from course.patterns.thresholds import CountWindowRule
+from course.queueing.erlang import erlang_c
+from course.queueing.markovian import servers_for_p_wait
 from course.replication.crdt import ORSet, VersionVector
 from grading.answer_keys.model import AnswerKey, Case, Question
 from grading.answer_keys.modules import defined_names, whole_modules
@@ -28,11 +45,25 @@ EVENTS = ("request", "success", "failure")
 FORBIDDEN = {
     **whole_modules("course.patterns.explorer", "course.patterns.fast_kernels", "course.patterns.fast",
                     "course.patterns.thresholds", "course.patterns.bulkhead_sizing", "course.queueing.littles_law",
+                    "course.queueing.erlang", "course.queueing.markovian", "course.queueing.general",
+                    "course.queueing.finite", "course.queueing.networks",
                     "course.replication.crdt", "course.replication.migration", "course.replication.gossip"),
     "course.patterns.breaker": tuple(n for n in defined_names("course.patterns.breaker") if n != "BreakerConfig"),
 }
 
+# The data of the questions: the same values as the notebook's parameter cell (a test compares them).
+PAY_MEDIAN, PAY_SIGMA, PAY_HEADROOM = 0.12, 0.6, 1.2
+PAY_TIME_LEFT, PAY_RESERVE, PAY_BACKOFF_BASE, PAY_BACKOFF_CAP, PAY_MAX_ATTEMPTS = 2.5, 0.1, 0.1, 1.0, 3
+CHAOS_SHOPPERS, CHAOS_BUYERS, CHAOS_PERMITS, CHAOS_SLOW_SERVICE = 70.0, 30.0, 10, 0.62
+CHAOS_CALL_TIMEOUT, CHAOS_CHECKOUT_HOLD = 1.0, 0.03
+FRAUD_RATE, FRAUD_MAX_ATTEMPTS, FRAUD_FAILURE, FRAUD_BUDGET_RATIO = 400.0, 4, 0.5, 0.1
+FRAUD_BACKOFF_BASE, FRAUD_BACKOFF_CAP = 0.1, 1.0
+TICKETS = dict(revenue_per_hour=30_000.0, incidents_per_year=10.0, hours_per_incident=0.8, loss_without=0.85)
+OPTION_A = dict(loss_with=0.35, build_cost=90_000.0, run_cost_per_year=15_000.0)
+OPTION_B = dict(loss_with=0.10, build_cost=150_000.0, run_cost_per_year=30_000.0)
 
+
+# -- Q1, Q2: the breaker -------------------------------------------------------------------------
 def _q2_config():
     return BreakerConfig(window="consecutive", window_size=1, minimum_calls=1, failure_threshold=3,
                          open_duration=5.0, half_open_permits=2, half_open_rule="consecutive_successes")
@@ -74,6 +105,7 @@ def _q2_cases(rng) -> list[Case]:
     return _sequences(np.random.default_rng(13), 50) + _sequences(rng, 400)  # the visible 50, then fresh
 
 
+# -- Q3: false trips of a count window -----------------------------------------------------------
 def _trip_cases(rng) -> list[Case]:
     cases = [Case((20, 4, 0.02, 50.0)), Case((1, 1, 0.3, 1.0))]
     for _ in range(120):
@@ -86,20 +118,68 @@ def _trip_expected(n, k, p, rate):
     return float(CountWindowRule(n, k).false_trips_per_day(p, rate))
 
 
-def _threads_cases(rng) -> list[Case]:
-    cases = [Case((100, 0.2, 1.5)), Case((50, 0.1, 1.5)), Case((100, 0.07, 1 / 0.7)), Case((100, 0.2, 0.9), "ValueError")]
-    while len(cases) < 204:
-        c = (float(rng.uniform(1, 2000)), float(rng.uniform(0.001, 3.0)), float(rng.uniform(1.0, 3.0)))
-        if abs(c[0] * c[1] * c[2] - round(c[0] * c[1] * c[2])) > 1e-6:  # away from the rounding rule's edge
-            cases.append(Case(c))
-    cases += [Case((100.0, 0.2, float(rng.uniform(0.01, 0.99))), "ValueError") for _ in range(5)]
+# -- Q4: a timeout from percentiles, inside a propagated deadline ----------------------------------
+def _q4():
+    healthy = stats.lognorm(s=PAY_SIGMA, scale=PAY_MEDIAN)
+    timeout = math.ceil(round(healthy.ppf(0.999) * PAY_HEADROOM * 100, 9)) / 100   # up to the next 10 ms
+    available, elapsed, attempts = PAY_TIME_LEFT - PAY_RESERVE, 0.0, 0
+    while attempts < PAY_MAX_ATTEMPTS:
+        sleep = exponential_backoff(attempts - 1, PAY_BACKOFF_BASE, PAY_BACKOFF_CAP) if attempts else 0.0
+        if elapsed + sleep + timeout > available:
+            break
+        elapsed, attempts = elapsed + sleep + timeout, attempts + 1
+    return {"payment_timeout": timeout, "healthy_cut_off_share": float(healthy.sf(timeout)),
+            "retries_that_fit": attempts - 1}
+
+
+# -- Q5: probes of breakers with a jittered open duration ------------------------------------------
+def _probes_cases(rng) -> list[Case]:
+    cases = [Case((100, 30.0, 0.0, 30.0, 31.0)), Case((100, 30.0, 0.1, 30.0, 31.0)), Case((100, 30.0, 0.1, 0.0, 27.0)),
+             Case((100, 30.0, 0.1, 25.0, 40.0)), Case((40, 10.0, 0.2, 9.0, 9.5)),
+             Case((100, 30.0, 1.0, 29.0, 31.0), "ValueError"), Case((100, 30.0, -0.1, 29.0, 31.0), "ValueError"),
+             Case((100, 30.0, 0.1, 31.0, 29.0), "ValueError"), Case((100, 0.0, 0.1, 0.0, 1.0), "ValueError")]
+    for _ in range(200):
+        duration = float(rng.uniform(0.5, 120.0))
+        jitter = 0.0 if rng.random() < 0.15 else float(rng.uniform(0.005, 0.6))
+        start = float(rng.uniform(0.3, 1.7)) * duration
+        end = start + float(rng.uniform(0.0, 0.6)) * duration
+        cases.append(Case((int(rng.integers(1, 2000)), duration, jitter, start, end)))
+    cases += [Case((10, float(rng.uniform(1, 60)), float(rng.uniform(1.0, 3.0)), 0.0, 1.0), "ValueError") for _ in range(3)]
     return cases
 
 
-def _threads_expected(rate, time, buffer):
-    return int(BulkheadSizing(rate, time, buffer).threads)
+def _probes_expected(instances, open_duration, jitter, start, end):
+    if jitter == 0:
+        return float(instances) if start <= open_duration < end else 0.0
+    low, high = open_duration * (1 - jitter), open_duration * (1 + jitter)
+    return instances * max(0.0, min(end, high) - max(start, low)) / (high - low)
 
 
+# -- Q6: a bulkhead sized for a P(wait) target with Erlang C ---------------------------------------
+def _threads_for_wait_expected(peak_rate, response_time, max_p_wait):
+    return int(servers_for_p_wait(peak_rate, 1 / response_time, max_p_wait))
+
+
+def _fair_wait_case(rate, time, target) -> bool:
+    """Away from the edges where float noise, not Erlang C, would decide the answer."""
+    load = rate * time
+    if abs(load - round(load)) < 1e-6:
+        return False
+    c = _threads_for_wait_expected(rate, time, target)
+    return all(abs(erlang_c(k, load) - target) > 1e-7 * target for k in (c - 1, c) if k > load)
+
+
+def _threads_for_wait_cases(rng) -> list[Case]:
+    cases = [Case((100, 0.2, 0.2)), Case((100, 0.2, 0.05)), Case((50, 0.1, 0.5)), Case((7, 0.3, 1.0)),
+             Case((100, 0.2, 0.0), "ValueError"), Case((100, 0.2, 1.5), "ValueError")]
+    while len(cases) < 166:
+        c = (float(rng.uniform(0.5, 600.0)), float(rng.uniform(0.005, 1.5)), float(rng.uniform(0.001, 0.95)))
+        if _fair_wait_case(*c):
+            cases.append(Case(c))
+    return cases
+
+
+# -- Q7: a burst queue (the cheat corpus' target: keep its name, grade ids and points) ------------
 def _slots_cases(rng) -> list[Case]:
     cases = [Case((200, 30, 0.2, 2, 2.0)), Case((400, 30, 0.2, 10, 0.5)), Case((140, 30, 0.2, 10, 2.0))]
     while len(cases) < 203:
@@ -116,15 +196,65 @@ def _slots_expected(burst, threads, response_time, seconds, max_wait):
     return int(burst_queue_slots(burst, threads / response_time, seconds, max_wait))
 
 
-def _attempt_cases(rng) -> list[Case]:
-    cases = [Case((0.5, 3)), Case((0.0, 5)), Case((1.0, 4))]
-    return cases + [Case((float(rng.uniform(0, 1)), int(rng.integers(1, 12)))) for _ in range(200)]
+# -- Q8: Little's law on the chaos table -----------------------------------------------------------
+def _q8():
+    permit_throughput = CHAOS_PERMITS / CHAOS_SLOW_SERVICE          # calls/s 10 permits can complete
+    return {"bulkhead_shopper_share_at_most": permit_throughput / CHAOS_SHOPPERS,
+            "frontend_workers_needed": CHAOS_SHOPPERS * CHAOS_CALL_TIMEOUT + CHAOS_BUYERS * CHAOS_CHECKOUT_HOLD}
 
 
-def _attempts_expected(q, attempts):
-    return float(sum(q**i for i in range(attempts)))  # attempt i+1 happens iff the first i failed
+# -- Q10: when can an attempt be sent? ---------------------------------------------------------------
+KINDS = ("none", "full", "equal")
 
 
+def _window_cases(rng) -> list[Case]:
+    cases = [Case(("none", 5, 0.1, 2.0)), Case(("full", 5, 0.1, 2.0)), Case(("equal", 2, 0.1, 2.0)),
+             Case(("equal", 1, 0.1, 2.0)), Case(("none", 7, 0.1, 1.0)),
+             Case(("full", 0, 0.1, 1.0), "ValueError"), Case(("decorrelated", 3, 0.1, 1.0), "ValueError")]
+    for _ in range(200):
+        base = float(rng.uniform(0.005, 1.0))
+        cases.append(Case((KINDS[int(rng.integers(0, 3))], int(rng.integers(1, 14)), base,
+                           float(rng.uniform(base, 40.0)))))
+    return cases
+
+
+def _window_expected(kind, attempt, base, cap):
+    earliest = latest = 0.0
+    for retries in range(attempt - 1):       # attempt n follows n - 1 sleeps; sleep i has `retries` = i
+        ceiling = min(cap, base * 2.0**retries)
+        latest += ceiling
+        earliest += {"none": ceiling, "full": 0.0, "equal": ceiling / 2}[kind]
+    return [earliest, latest]
+
+
+# -- Q11: the colleague's note on retries ----------------------------------------------------------
+def _q11():
+    attempts_half_failing = sum(FRAUD_FAILURE**i for i in range(FRAUD_MAX_ATTEMPTS))  # attempt i+1 iff i failed
+    return {"outage_calls_per_second": FRAUD_RATE * FRAUD_MAX_ATTEMPTS,
+            "half_failing_calls_per_second": FRAUD_RATE * attempts_half_failing,
+            "budgeted_calls_per_second": FRAUD_RATE * (1 + FRAUD_BUDGET_RATIO)}
+
+
+def _fraud_longest_sleep():
+    return sum(exponential_backoff(i, FRAUD_BACKOFF_BASE, FRAUD_BACKOFF_CAP) for i in range(FRAUD_MAX_ATTEMPTS - 1))
+
+
+# -- Q13: two resilience options ---------------------------------------------------------------------
+def _option(option) -> ResilienceInvestment:
+    return ResilienceInvestment(TICKETS["revenue_per_hour"], TICKETS["incidents_per_year"],
+                                TICKETS["hours_per_incident"], TICKETS["loss_without"], option["loss_with"],
+                                option["build_cost"], option["run_cost_per_year"], amortisation_years=3)
+
+
+def _q13():
+    a, b = _option(OPTION_A), _option(OPTION_B)
+    saved_per_incident = TICKETS["hours_per_incident"] * TICKETS["revenue_per_hour"] * (
+        OPTION_A["loss_with"] - OPTION_B["loss_with"])
+    return {"net_benefit_a": float(a.net_benefit), "net_benefit_b": float(b.net_benefit),
+            "tie_incidents_per_year": float((b.annual_cost - a.annual_cost) / saved_per_incident)}
+
+
+# -- Q15: the OR-Set merge ---------------------------------------------------------------------------
 def _plain(or_set) -> dict:
     return {"entries": {e: sorted([list(d) for d in or_set.dots(e)]) for e in sorted(or_set.value)},
             "context": dict(sorted(or_set.context.counts.items()))}
@@ -176,15 +306,6 @@ def _or_set_matches(got, want) -> bool:
         return False
 
 
-def _q5():
-    return {"safe_trip_failures": int(smallest_trip_failures(50, 0.05, 20.0, 1 / 90))}
-
-
-def _q9():
-    return {"net_benefit_per_year": float(ResilienceInvestment(80_000.0, 4.0, 2.5, 0.8, 0.2, 300_000.0, 50_000.0,
-                                                               3.0).net_benefit)}
-
-
 BREAKER = ("new_breaker_state", "breaker_transition")
 ANSWER_KEY = AnswerKey(
     assignment="ep13",
@@ -195,20 +316,31 @@ ANSWER_KEY = AnswerKey(
                  cases=lambda rng: [Case((story,)) for story in STORIES], expected=_breaker_expected),
         Question("ep13-circuit-breaker__q2", "Q2 the breaker on random event sequences", "breaker", BREAKER,
                  cases=_q2_cases, expected=_breaker_expected),
-        Question("ep13-thresholds__q4", "Q4 expected_false_trips_per_day(window_size, trip_failures, error_rate, "
+        Question("ep13-thresholds__q3", "Q3 expected_false_trips_per_day(window_size, trip_failures, error_rate, "
                  "requests_per_second)", "call", ("expected_false_trips_per_day",), cases=_trip_cases,
                  expected=_trip_expected, rel_tol=1e-6, abs_tol=1e-9),
-        Question("ep13-thresholds__q5", "Q5 (smallest number of failures that trips)", "variables",
-                 ("safe_trip_failures",), expected=_q5),
-        Question("ep13-bulkhead__q6", "Q6 bulkhead_threads(peak_rate, response_time, buffer)", "call",
-                 ("bulkhead_threads",), cases=_threads_cases, expected=_threads_expected),
+        Question("ep13-thresholds__q4", "Q4 (the payments timeout, its healthy cut-off share, the retries that fit)",
+                 "variables", ("payment_timeout", "healthy_cut_off_share", "retries_that_fit"), expected=_q4,
+                 rel_tol=1e-6, abs_tol=1e-9),
+        Question("ep13-thresholds__q5", "Q5 expected_probes_between(instances, open_duration, jitter, start, end)",
+                 "call", ("expected_probes_between",), cases=_probes_cases, expected=_probes_expected,
+                 rel_tol=1e-9, abs_tol=1e-9),
+        Question("ep13-bulkhead__q6", "Q6 threads_for_wait(peak_rate, response_time, max_p_wait)", "call",
+                 ("threads_for_wait",), cases=_threads_for_wait_cases, expected=_threads_for_wait_expected),
         Question("ep13-bulkhead__q7", "Q7 queue_slots_for_burst(burst_rate, threads, response_time, burst_seconds, "
                  "max_wait)", "call", ("queue_slots_for_burst",), cases=_slots_cases, expected=_slots_expected),
-        Question("ep13-retries__q8", "Q8 expected_attempts(failure_probability, max_attempts)", "call",
-                 ("expected_attempts",), cases=_attempt_cases, expected=_attempts_expected),
-        Question("ep13-degradation__q9", "Q9 (net benefit per year, $)", "variables", ("net_benefit_per_year",),
-                 expected=_q9),
-        Question("ep13-crdt__q11", "Q11 or_set_merge(a, b)", "or_set_merge", ("or_set_merge",),
+        Question("ep13-bulkhead__q8", "Q8 (the bulkhead's bound on shoppers answered, the frontend workers needed)",
+                 "variables", ("bulkhead_shopper_share_at_most", "frontend_workers_needed"), expected=_q8,
+                 rel_tol=1e-6, abs_tol=1e-9),
+        Question("ep13-retries__q10", "Q10 attempt_window(kind, attempt, base, cap)", "call", ("attempt_window",),
+                 cases=_window_cases, expected=_window_expected, rel_tol=1e-9, abs_tol=1e-12),
+        Question("ep13-retries__q11", "Q11 (calls per second on the fraud service: outage, half failing, budgeted)",
+                 "variables", ("outage_calls_per_second", "half_failing_calls_per_second", "budgeted_calls_per_second"),
+                 expected=_q11, rel_tol=1e-9, abs_tol=1e-6),
+        Question("ep13-degradation__q13", "Q13 (net benefits of options A and B, $ a year; the incident rate "
+                 "where they tie)", "variables", ("net_benefit_a", "net_benefit_b", "tie_incidents_per_year"),
+                 expected=_q13, rel_tol=1e-6, abs_tol=1e-6),
+        Question("ep13-crdt__q15", "Q15 or_set_merge(a, b)", "or_set_merge", ("or_set_merge",),
                  cases=_or_set_cases, expected=_or_set_expected, compare=_or_set_matches),
     ),
 )
