@@ -246,11 +246,14 @@ def _visible_checks(grade_id: str, answers: dict):
 
 
 @pytest.mark.parametrize("grade_id, slip, right", [
-    ("ep51-littles-law__q1", {"connections_in_use": 180.0}, {"connections_in_use": 3.0}),   # per minute
-    ("ep51-single-server__q4", {"pk_wait_ms": 0.13}, {"pk_wait_ms": 130.0}),               # seconds, not ms
+    ("ep51-littles-law__q1",                                                                 # seconds, not ms
+     {"response_time_ms": 0.31, "recommendation_time_ms": 0.24, "other_time_ms": 0.208},
+     {"response_time_ms": 310.0, "recommendation_time_ms": 240.0, "other_time_ms": 208.0}),
+    ("ep51-single-server__q4", {"kingman_wait_ms": 0.1095, "max_rate_for_budget": 29.304},   # seconds, not ms
+     {"kingman_wait_ms": 109.5, "max_rate_for_budget": 29.304}),
 ])
 def test_visible_checks_catch_the_classic_unit_slips(grade_id, slip, right):
-    """Do Ep51's visible checks refuse the per-minute and the seconds-for-ms slips, with a hint that
+    """Do Ep51's visible checks refuse the seconds-for-ms slips, with a hint that
     does not give the answer away, and accept the right value?"""
     passed, hints = _visible_checks(grade_id, slip)
     assert not passed and hints and not any(str(v) in h for v in right.values() for h in hints)
