@@ -32,7 +32,8 @@ CASES = {
     MVASolver: ({"population": 150, "database_ms": 20.0},
                 {"web_ms": 0.0, "application_ms": 0.0, "database_ms": 0.0}, "at least one > 0"),
     GrowthForecaster: ({"model": "linear", "rate_pct": 8.0},
-                       {"model": "compound", "rate_pct": -60.0, "rate_sd_pct": 30.0}, "rate_sd is too large"),
+                       {"model": "compound", "rate_pct": -60.0, "rate_sd_pct": 30.0},
+                       "uncertainty of the rate, sd (%) is too large"),
     FanoutTailCalculator: ({"fanout": 10, "hedge_percentile": 90.0}, {"cv": 0.0}, "cv must be > 0"),
 }
 

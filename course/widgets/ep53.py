@@ -160,7 +160,7 @@ class SpeedupComparator(CourseWidget):
                        name="at your n"),
         ])
         self.fig.update_layout(title="Speedup against processors", height=380, xaxis_type="log",
-                               yaxis_type="log", xaxis_title="processors k (log scale)",
+                               yaxis_type="log", xaxis_exponentformat="power", yaxis_exponentformat="power", xaxis_title="processors k (log scale)",
                                yaxis_title="speedup (log scale)", margin=dict(l=60, r=20, t=50, b=50),
                                legend=dict(orientation="h", y=-0.3))
         self.fractions = go.FigureWidget(data=[
@@ -170,7 +170,8 @@ class SpeedupComparator(CourseWidget):
                        name="s and s′ at your n"),
         ])
         self.fractions.update_layout(title="The same job's serial fraction, measured two ways", height=380,
-                                     xaxis_type="log", xaxis_title="processors k (log scale)",
+                                     xaxis_type="log", xaxis_exponentformat="power",
+                                     xaxis_title="processors k (log scale)",
                                      yaxis_title="serial fraction", yaxis_range=[0, 1.02],
                                      margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.3))
         return [self.answer, widgets.HBox([self.fig, self.fractions])]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
+from scipy import stats
 
 from course.capacity.performance import CompoundGrowth, LinearGrowth, LogisticGrowth
 from course.validation import require_in_range, require_int, require_positive
@@ -79,6 +80,11 @@ def _model(model: str, demand: float, rate: float, rate_sd: float, ceiling_multi
     raise ValueError(f"model must be one of {', '.join(MODELS.values())}; got {model!r}")
 
 
+def _z(confidence: float) -> float:
+    """The standard normal quantile at the upper edge of a central ``confidence`` band."""
+    return float(stats.norm.ppf(1 - (1 - confidence) / 2))
+
+
 def _reached(forecast, level: float, q: float) -> float | None:
     """Months until the q-quantile reaches ``level``, or None if it never does."""
     try:
@@ -108,6 +114,11 @@ def growth_forecast(model: str, demand: float, rate_pct: float, rate_sd_pct: flo
     confidence = require_in_range("confidence", confidence, 0.5, 0.99)
     horizon_months = require_int("horizon_months", horizon_months, minimum=1, maximum=240)
     rate, rate_sd = rate_pct / 100, require_in_range("rate_sd_pct", rate_sd_pct, 0.0, 100.0) / 100
+    if model == "compound" and rate - _z(confidence) * rate_sd <= -1:
+        raise ValueError(
+            f"rate_sd_pct is too large for a {confidence:.0%} band: the band's lowest rate "
+            f"{100 * (rate - _z(confidence) * rate_sd):.0f} % a month would be a loss of 100 % or more"
+        )
     forecast = _model(model, demand, rate, rate_sd, ceiling_multiple)
     months = np.arange(horizon_months + 1, dtype=float)
     band = forecast.band(months, confidence)

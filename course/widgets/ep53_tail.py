@@ -170,7 +170,7 @@ class FanoutTailCalculator(CourseWidget):
             go.Scatter(**empty, mode="markers", marker=dict(size=12, symbol="circle-open"), name="your n"),
         ])
         self.fig.update_layout(title="Share of requests slower than one backend's p99", height=380,
-                               xaxis_type="log", xaxis_title="fan-out n (log scale)",
+                               xaxis_type="log", xaxis_exponentformat="power", xaxis_title="fan-out n (log scale)",
                                yaxis_title="requests slow (%)", yaxis_range=[0, 101],
                                margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.3))
         self.tradeoff = go.FigureWidget(data=[
