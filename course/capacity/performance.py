@@ -20,7 +20,7 @@ Vocabulary and units:
 >>> servers_needed(peak_load=1100, capacity_per_server=100, target_utilization=0.7)
 16
 
-Planned for Ep53 · 1-foundations.
+Taught in: Ep53 · 1-foundations.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def amdahl(n: float, serial_fraction: float) -> float:
     >>> round(amdahl(32, 0.05), 2)
     12.55
 
-    Planned for Ep53 · 1-foundations.
+    Taught in: Ep53 · 1-foundations.
     """
     n = _processors(n)
     s = require_probability("serial_fraction", serial_fraction)
@@ -91,7 +91,7 @@ def amdahl_limit(serial_fraction: float) -> float:
     >>> amdahl_limit(0.05)
     20.0
 
-    Planned for Ep53 · 1-foundations.
+    Taught in: Ep53 · 1-foundations.
     """
     s = require_probability("serial_fraction", serial_fraction)
     return math.inf if s == 0 else 1.0 / s
@@ -107,7 +107,7 @@ def gustafson(n: float, serial_fraction: float) -> float:
     >>> round(gustafson(32, 0.05), 2)
     30.45
 
-    Planned for Ep53 · 1-foundations.
+    Taught in: Ep53 · 1-foundations.
     """
     n = _processors(n)
     s_scaled = require_probability("serial_fraction", serial_fraction)
@@ -124,7 +124,7 @@ def gustafson_to_amdahl(serial_fraction: float, n: float) -> float:
     >>> round(amdahl(32, s), 2), round(gustafson(32, 0.05), 2)
     (30.45, 30.45)
 
-    Planned for Ep53 · 1-foundations.
+    Taught in: Ep53 · 1-foundations.
     """
     s_scaled = require_probability("serial_fraction", serial_fraction)
     n = _processors(n)
@@ -139,7 +139,7 @@ def amdahl_to_gustafson(serial_fraction: float, n: float) -> float:
     >>> round(amdahl_to_gustafson(gustafson_to_amdahl(0.05, 32), 32), 12)
     0.05
 
-    Planned for Ep53 · 1-foundations.
+    Taught in: Ep53 · 1-foundations.
     """
     s = require_probability("serial_fraction", serial_fraction)
     n = _processors(n)
@@ -219,7 +219,7 @@ class LinearGrowth(_Growth):
     >>> LinearGrowth(50, 10).value(6)
     110.0
 
-    Planned for Ep53 · 3-strategy.
+    Taught in: Ep53 · 1-foundations.
     """
 
     def __init__(self, initial: float, increment: float, rate_sd: float = 0.0):
@@ -247,7 +247,7 @@ class CompoundGrowth(_Growth):
     >>> round(data.value(6), 1), [round(x) for x in data.band(6, 0.9)]
     (241.3, [107, 493])
 
-    Planned for Ep53 · 3-strategy.
+    Taught in: Ep53 · 1-foundations.
     """
 
     def __init__(self, initial: float, rate: float, rate_sd: float = 0.0):
@@ -287,7 +287,7 @@ class LogisticGrowth(_Growth):
     >>> round(users.value(10)), round(users.time_to_reach(50_000), 2)
     (59986, 9.19)
 
-    Planned for Ep53 · 3-strategy.
+    Taught in: Ep53 · 1-foundations.
     """
 
     def __init__(self, initial: float, rate: float, capacity: float, rate_sd: float = 0.0):
@@ -325,7 +325,7 @@ def servers_needed(peak_load: float, capacity_per_server: float, target_utilizat
     >>> servers_needed(10, 1, 0.9)
     12
 
-    Planned for Ep53 · 3-strategy.
+    Taught in: Ep53 · 1-foundations.
     """
     peak = require_non_negative("peak_load", peak_load)
     capacity = require_positive("capacity_per_server", capacity_per_server)
@@ -353,7 +353,7 @@ def fanout_slow_probability(slow_probability: float, fanout: int) -> float:
     >>> round(fanout_slow_probability(0.01, 100), 4)
     0.634
 
-    Planned for Ep53 · 2-implementation.
+    Taught in: Ep53 · 1-foundations and 2-implementation.
     """
     p = require_probability("slow_probability", slow_probability)
     fanout = require_int("fanout", fanout, minimum=1)
@@ -367,7 +367,7 @@ class LognormalLatency:
     >>> round(latency.median, 3), round(latency.quantile(0.99), 1)
     (5.547, 69.3)
 
-    Planned for Ep53 · 2-implementation.
+    Taught in: Ep53 · 1-foundations and 2-implementation.
     """
 
     def __init__(self, mean: float, cv: float):
@@ -410,7 +410,7 @@ class HedgedRequests:
     >>> round(hedged.quantile(0.99), 1), round(hedged.extra_load, 3)
     (33.5, 0.119)
 
-    Planned for Ep53 · 2-implementation.
+    Taught in: Ep53 · 1-foundations and 2-implementation.
     """
 
     def __init__(self, latency, hedge_delay: float):

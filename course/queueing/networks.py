@@ -20,7 +20,7 @@ Glossary: ``visits`` V_k (visits per request), ``service_time`` S_k (s per visit
 (requests or users circulating), ``throughput`` X (requests/s), ``response_time`` R (s),
 ``queue_length`` Q_k (requests at station k, waiting or in service), ``utilization`` U_k.
 
-Planned for Ep53 · 1-foundations and 2-implementation.
+Taught in: Ep53 · 1-foundations and 2-implementation.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def utilization(throughput: float, service_time: float) -> float:
     >>> utilization(throughput=40, service_time=0.02)   # 40 req/s x 20 ms
     0.8
 
-    Planned for Ep53 · 1-foundations.
+    Taught in: Ep53 · 1-foundations.
     """
     busy = require_non_negative("throughput", throughput) * require_non_negative(
         "service_time", service_time
@@ -74,7 +74,7 @@ def forced_flow(visits, system_throughput: float) -> np.ndarray:
     >>> forced_flow([1, 3], system_throughput=10).tolist()
     [10.0, 30.0]
 
-    Planned for Ep53 · 1-foundations.
+    Taught in: Ep53 · 1-foundations.
     """
     visits = require_array("visits", visits, non_negative=True)
     flows = visits * require_non_negative("system_throughput", system_throughput)
@@ -89,7 +89,7 @@ def service_demands(visits, service_times) -> np.ndarray:
     >>> service_demands([1, 3], [0.010, 0.004]).round(6).tolist()
     [0.01, 0.012]
 
-    Planned for Ep53 · 1-foundations.
+    Taught in: Ep53 · 1-foundations.
     """
     visits = require_array("visits", visits, non_negative=True)
     service_times = require_array("service_times", service_times, non_negative=True)
@@ -105,7 +105,7 @@ def bottleneck(demands) -> int:
     >>> bottleneck([0.010, 0.012, 0.003])
     1
 
-    Planned for Ep53 · 1-foundations.
+    Taught in: Ep53 · 1-foundations.
     """
     return int(np.argmax(require_array("demands", demands, non_negative=True)))
 
@@ -141,7 +141,7 @@ def asymptotic_bounds(demands, think_time: float, population) -> AsymptoticBound
     >>> b.throughput_upper.round(3).tolist(), b.response_time_lower.round(3).tolist()
     ([0.971, 50.0], [0.03, 1.0])
 
-    Planned for Ep53 · 1-foundations.
+    Taught in: Ep53 · 1-foundations and 2-implementation.
     """
     demands = require_array("demands", demands, non_negative=True)
     think_time = require_non_negative("think_time", think_time)
@@ -228,7 +228,7 @@ def mva(demands, think_time: float, population: int, delay_demands=()) -> MVASol
     >>> round(float(s.throughput[-1]), 2), round(float(s.response_time[-1]), 3)
     (44.27, 0.13)
 
-    Planned for Ep53 · 1-foundations (MVA solver widget) and 2-implementation.
+    Taught in: Ep53 · 1-foundations (by hand, and the MVA solver widget) and 2-implementation.
     """
     demands = require_array("demands", demands, non_negative=True)
     think_time = require_non_negative("think_time", think_time)
@@ -297,7 +297,7 @@ class JacksonNetwork:
     >>> round(net.response_time * 1000, 3)                   # ms, queueing at 40 % and 50 % load
     16.667
 
-    Planned for Ep53 · 1-foundations.
+    Taught in: Ep53 · 1-foundations.
     """
 
     def __init__(self, external_arrivals, routing, service_rates, servers=1):
@@ -411,7 +411,7 @@ def jackson(external_arrivals, routing, service_rates, servers=1) -> JacksonNetw
     >>> net.arrival_rates.round(6).tolist(), round(net.response_time, 4)
     ([20.0, 20.0], 0.1667)
 
-    Planned for Ep53 · 1-foundations.
+    Taught in: Ep53 · 1-foundations.
     """
     return JacksonNetwork(external_arrivals, routing, service_rates, servers)
 
