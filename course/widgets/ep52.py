@@ -325,9 +325,9 @@ class ErrorBudgetBurn(CourseWidget):
         return {
             "slo": widgets.Dropdown(options=[(f"{100 * s:g} %", s) for s in SLOS], value=0.999,
                                     description="SLO", style=_STYLE),
-            "mode": widgets.ToggleButtons(options=[("time-based (bad minutes)", "time"),
-                                                   ("request-based (bad requests)", "requests")],
-                                          value="time", description="budget in", style=_STYLE),
+            "mode": widgets.Dropdown(options=[("time-based (bad minutes)", "time"),
+                                              ("request-based (bad requests)", "requests")],
+                                     value="time", description="budget in", style=_STYLE),
             "error_pct": widgets.FloatLogSlider(value=1.0, base=10, min=-2, max=2, step=0.05,
                                                 description="error ratio during the incident (%)",
                                                 readout_format=".3g", style=_STYLE),

@@ -203,9 +203,9 @@ class CorrelatedFailures(CourseWidget):
 
     def controls(self):
         return {
-            "availability": widgets.SelectionSlider(options=[(f"{100 * a:g} %", a) for a in AVAILABILITIES],
-                                                    value=0.99, description="one replica's availability",
-                                                    style=_STYLE),
+            "availability": widgets.Dropdown(options=[(f"{100 * a:g} %", a) for a in AVAILABILITIES],
+                                             value=0.99, description="one replica's availability",
+                                             style=_STYLE),
             "replicas": widgets.IntSlider(value=3, min=1, max=5, description="replicas n", style=_STYLE),
             "correlation": widgets.FloatLogSlider(value=0.01, base=10, min=-4, max=0, step=0.1,
                                                   description="common-mode fraction c",
