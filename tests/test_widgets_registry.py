@@ -156,6 +156,8 @@ def _step(control):
             else control.value - control.step
     if isinstance(control, (widgets.FloatText, widgets.BoundedFloatText)):
         return control.value * 1.1 if control.value else 1.0
+    if isinstance(control, widgets.IntText):
+        return control.value + 1          # a seed: the next one
     return None
 
 
@@ -171,7 +173,8 @@ def _everything_shown(widget) -> str:
 
 
 # A file upload needs a file; tests/test_widgets_ep51.py drives the USL explorer's CSV path.
-NOT_STEPPED = {widgets.FileUpload}
+# Typed text has no "one step"; tests/test_widgets_ep52.py drives the composer's tree spec.
+NOT_STEPPED = {widgets.FileUpload, widgets.Textarea}
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
