@@ -33,6 +33,7 @@ from grading.answer_keys import load_answer_key
 from grading.checking import (
     answers_of,
     apply_verdict,
+    checking_cells,
     draw_cases,
     question_code,
     run_probe,
@@ -81,21 +82,6 @@ del _dsu_cap_output
 '''
 
 
-def defines_code(source: str) -> bool:
-    """Does a cell define a function or class at its top level (or not parse as plain Python)?
-
-    >>> defines_code("x = 1"), defines_code("def f():\\n    return 1"), defines_code("%timeit f()")
-    (False, True, True)
-    """
-    import ast
-
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:  # magics: run it, the kernel knows what to do
-        return True
-    return any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) for n in tree.body)
-
-
 def _error(ename: str, message: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=message,
                         traceback=[f"{ename}: {message}"])
@@ -131,12 +117,19 @@ class SandboxedExecute(Execute):
         self._verdicts: list[dict] = []
         self._answers: dict[str, tuple] = {}
         self._key = self._load_key(resources or {})
+        # The checking kernel boots (interpreter, ipykernel, sandbox) while the notebook runs in
+        # its own kernel: a separate box, uid and socket folder, so neither can reach the other.
+        self._early_checker = None
+        if self._key is not None and any(q.runs_learner_code for q in self._key.questions):
+            self._early_checker = run_sync(self._spawn_checker)(nb)
         try:
             nb, resources = super().preprocess(nb, resources, km)
             if self._key is not None:
                 run_sync(self._check_answers)(nb)
             return nb, resources
         finally:
+            if self._early_checker is not None:  # never used (the notebook failed to run): stop it
+                run_sync(self._stop_checker)(self._early_checker, None)
             self._write_events(resources or {})
 
     def _load_key(self, resources: dict):
@@ -221,18 +214,13 @@ class SandboxedExecute(Execute):
     async def _check_answers(self, nb) -> None:
         """Probe the implementation answers in a checking kernel; rewrite every keyed graded cell."""
         functions = [q for q in self._key.questions if q.runs_learner_code]
-        # The learner's answers and the locked setup cells, not the tests; numeric answers (an
-        # answer cell that defines no function or class) are never read here, so not run either.
-        code_cells = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()
-                      and not c.metadata.get("nbgrader", {}).get("grade")
-                      and not (c.metadata.get("nbgrader", {}).get("solution") and not defines_code(c.source))]
+        code_cells = checking_cells(nb.cells)
         km = kc = None
         restarts = 0
 
         async def start():
             nonlocal km, kc
-            km = SandboxKernelManager(config=self.config, checking=True, kernel_name=self.kernel_name)
-            await km.start_kernel(cwd=self._cwd)
+            km, self._early_checker = self._early_checker or await self._spawn_checker(nb), None
             kc = km.client()
             kc.start_channels()
             await kc.wait_for_ready(timeout=self.startup_timeout)
@@ -241,11 +229,7 @@ class SandboxedExecute(Execute):
                     await km.interrupt_kernel()
 
         async def stop():
-            if kc is not None:
-                kc.stop_channels()
-            if km is not None:
-                await km.shutdown_kernel(now=True)
-                await km.cleanup_resources()
+            await self._stop_checker(km, kc)
 
         try:
             if functions:
@@ -275,6 +259,21 @@ class SandboxedExecute(Execute):
             apply_verdict(cell, v)
             self._verdicts.append({"grade_id": grade_id, "passed": v.passed, "cases": v.cases, "message": v.message,
                                    "cell_index": index})
+
+    async def _spawn_checker(self, nb) -> SandboxKernelManager:
+        """Start (not wait for) a checking kernel: the stripped course, its own sandbox."""
+        name = self.kernel_name or nb.metadata.get("kernelspec", {}).get("name", "python3")
+        km = SandboxKernelManager(config=self.config, checking=True, kernel_name=name)
+        await km.start_kernel(cwd=self._cwd)
+        return km
+
+    @staticmethod
+    async def _stop_checker(km, kc) -> None:
+        if kc is not None:
+            kc.stop_channels()
+        if km is not None:
+            await km.shutdown_kernel(now=True)
+            await km.cleanup_resources()
 
     # -- output cap inside the kernel ---------------------------------------------------------
     async def async_start_new_kernel_client(self):
