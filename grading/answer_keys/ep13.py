@@ -16,6 +16,15 @@ the numbers their model answers use are the ones computed here:
 0.7
 >>> {k: round(v, 2) for k, v in ANSWER_KEY.question("ep13-degradation__q13").expected().items()}
 {'net_benefit_a': 75000.0, 'net_benefit_b': 100000.0, 'tie_incidents_per_year': 5.83}
+>>> a, b = _option(OPTION_A), _option(OPTION_B)       # Q14's model answer: each option against no patterns,
+>>> a.break_even_incidents_per_year, round(b.break_even_incidents_per_year, 2)
+(3.75, 4.44)
+>>> round(a.with_incidents(5).net_benefit - b.with_incidents(5).net_benefit, 6)  # a quiet year: A wins by
+5000.0
+>>> round(35_000 / (0.8 * 30_000 * (0.35 - 0.20)), 2)   # the tie if B's cached level lost 20 %, not 10 %
+9.72
+>>> round(CHAOS_PERMITS / CHAOS_SLOW_SERVICE, 1)         # Q9's model answer: calls/s 10 permits complete
+16.1
 >>> ANSWER_KEY.question("ep13-thresholds__q5").expected(100, 30.0, 0.1, 30.0, 31.0)
 16.666666666666668
 """
