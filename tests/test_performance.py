@@ -17,6 +17,7 @@ from course.capacity.performance import (
     amdahl,
     amdahl_limit,
     amdahl_to_gustafson,
+    fanout_quantile,
     fanout_slow_probability,
     gustafson,
     gustafson_to_amdahl,
@@ -190,3 +191,35 @@ def test_bad_input_raises_value_error_naming_the_parameter(call, parameter):
     """Does each bad argument raise a ValueError whose message names that argument?"""
     with pytest.raises(ValueError, match=parameter):
         call()
+
+
+# --- fan-out quantile (appended for Ep53 · 1-foundations) ------------------------------------
+
+
+def test_fanout_quantile_is_one_replys_quantile_at_p_to_the_one_over_n():
+    """Is the p99 of a request waiting for 100 replies one reply's 0.99^(1/100) quantile, and p99 itself for one?"""
+    latency = LognormalLatency(mean=10, cv=1.5)
+    assert fanout_quantile(latency, 100, 0.99) == pytest.approx(latency.quantile(0.99 ** 0.01), rel=1e-12)
+    assert fanout_quantile(latency, 1, 0.99) == pytest.approx(latency.quantile(0.99), rel=1e-12)
+    hedged = HedgedRequests(latency, hedge_delay=latency.quantile(0.95))
+    assert fanout_quantile(hedged, 100, 0.99) < fanout_quantile(latency, 100, 0.99)
+
+
+def test_fanout_quantile_agrees_with_a_seeded_simulation():
+    """Do 99 % of 20,000 simulated 100-way requests finish by the computed p99 (within sampling error)?"""
+    latency = LognormalLatency(mean=10, cv=1.5)
+    rng = np.random.default_rng(2026)
+    slowest = rng.lognormal(latency.mu, latency.sigma, size=(20_000, 100)).max(axis=1)
+    share = float(np.mean(slowest <= fanout_quantile(latency, 100, 0.99)))
+    assert abs(share - 0.99) < 4 * math.sqrt(0.99 * 0.01 / 20_000)
+
+
+@pytest.mark.parametrize("kwargs, parameter", [
+    ({"fanout": 0, "p": 0.99}, "fanout"), ({"fanout": 10, "p": 1.0}, "p"), ({"fanout": 2.5, "p": 0.5}, "fanout"),
+])
+def test_fanout_quantile_refuses_bad_input(kwargs, parameter):
+    """Does a bad fan-out or level raise a ValueError naming it?"""
+    with pytest.raises(ValueError, match=parameter):
+        fanout_quantile(LognormalLatency(mean=10, cv=1.5), **kwargs)
+    with pytest.raises(ValueError, match="latency"):
+        fanout_quantile(object(), 10, 0.99)

@@ -56,6 +56,7 @@ __all__ = [
     "LogisticGrowth",
     "servers_needed",
     "fanout_slow_probability",
+    "fanout_quantile",
     "lognormal_parameters",
     "LognormalLatency",
     "HedgedRequests",
@@ -445,3 +446,22 @@ class HedgedRequests:
             return upper
         return optimize.brentq(lambda t: (1 - p) - self.sf(t), 0.0, upper,
                                xtol=1e-12 * upper, rtol=1e-12)
+
+
+def fanout_quantile(latency, fanout: int, p: float) -> float:
+    """The p-quantile of a request that waits for all ``fanout`` independent replies.
+
+    The request is done when its slowest reply is: P(max ≤ t) = F(t)^n, so its p-quantile is
+    one reply's quantile at p^(1/n). ``latency`` is anything with ``quantile(p)`` (a
+    ``LognormalLatency``, a ``HedgedRequests``); the result is in its time unit.
+
+    >>> round(fanout_quantile(LognormalLatency(mean=10, cv=1.5), fanout=100, p=0.99), 1)   # ms
+    314.0
+
+    Taught in: Ep53 · 1-foundations (the fan-out tail calculator).
+    """
+    if not callable(getattr(latency, "quantile", None)):
+        raise ValueError("latency must have a quantile(p) method, e.g. LognormalLatency")
+    fanout = require_int("fanout", fanout, minimum=1)
+    p = require_open_unit("p", p)
+    return float(latency.quantile(p ** (1.0 / fanout)))

@@ -28,7 +28,12 @@ import numpy as np
 import plotly.graph_objects as go
 from scipy import special
 
-from course.capacity.performance import HedgedRequests, LognormalLatency, fanout_slow_probability
+from course.capacity.performance import (
+    HedgedRequests,
+    LognormalLatency,
+    fanout_quantile,
+    fanout_slow_probability,
+)
 from course.validation import require_in_range, require_int
 from course.widgets.base import CourseWidget
 from course.widgets.ep53 import FOUNDATIONS, table_html
@@ -121,7 +126,7 @@ def fanout_tail(fanout: int, mean_ms: float, cv: float, hedge_percentile: float)
         fanout=fanout, slow_threshold_ms=threshold,
         slow_share=fanout_slow_probability(1 - SLOW_LEVEL, fanout),
         hedged_slow_share=fanout_slow_probability(p_hedged, fanout),
-        request_p99_ms=latency.quantile(per_call_level),
+        request_p99_ms=fanout_quantile(latency, fanout, SLOW_LEVEL),
         hedged_request_p99_ms=float(hedged_quantiles(latency, [hedge_delay], per_call_level)[0]),
         extra_load=hedged.extra_load,
         fanouts=_FANOUTS,
