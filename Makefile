@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 BWRAP := /usr/bin/bwrap
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv lab test unit notebooks nbgrader browser lint bench clean-notebooks chromium bubblewrap lock
+.PHONY: help venv lab test unit notebooks nbgrader browser lint bench clean-notebooks chromium bubblewrap lock measure-ep53
 
 help:
 	@echo "make lab    - install into $(VENV), build your workspace, start JupyterLab"
@@ -18,6 +18,7 @@ help:
 	@echo "make test   - install into $(VENV), run every test (lint, units, notebooks, nbgrader, browser)"
 	@echo "              one stage alone: make lint | unit | notebooks | nbgrader | browser"
 	@echo "make bench  - run the benchmarks in bench/ and print ratio tables"
+	@echo "make measure-ep53 - re-measure the Ep53 three-tier service (shared/data/ep53_three_tier.csv)"
 	@echo "make lock   - re-pin requirements.lock from the current $(VENV)"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -97,6 +98,11 @@ browser: venv chromium
 
 bench: venv bubblewrap
 	$(BIN)/python bench/run.py
+
+# on request only (about two minutes; never in the test suite): re-measure Ep53's three-tier service;
+# then update the sha256 of shared/data/ep53_three_tier.csv in shared/data/registry.toml
+measure-ep53: venv
+	$(BIN)/python bench/measure_three_tier.py
 
 clean-notebooks: venv
 	$(BIN)/dsu clean series-1 series-3
