@@ -25,7 +25,7 @@ fraction erodes the nines that redundancy promises.
 >>> downtime(0.999)
 datetime.timedelta(seconds=31536)
 
-Planned for Ep52 · 1-foundations.
+Taught in: Ep52 · 1-foundations (and the episode's later notebooks).
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def series(availabilities: Iterable[float]) -> float:
     >>> round(series([0.999, 0.999, 0.999, 0.999, 0.999]), 6)   # 0.999⁵ ≈ 99.50 %
     0.99501
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
     return float(np.prod(_probabilities("availabilities", availabilities)))
 
@@ -109,7 +109,7 @@ def parallel(availabilities: Iterable[float]) -> float:
     >>> round(parallel([0.99, 0.99]), 6)    # two 2-nines replicas -> four nines
     0.9999
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
     values = _probabilities("availabilities", availabilities)
     return float(1.0 - np.prod(1.0 - values))
@@ -124,7 +124,7 @@ def k_of_n(k: int, n: int, availability: float) -> float:
     >>> round(k_of_n(3, 5, 0.95), 6)
     0.998842
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
     # scipy works in floating point, where whole numbers are exact only below 2⁵³ ≈ 9e15.
     n = require_int("n", n, minimum=1, maximum=10**15)
@@ -214,7 +214,7 @@ class Component(Block):
     >>> Component("database", 0.9995).availability
     0.9995
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
 
     def __init__(self, name: str, availability: float):
@@ -264,7 +264,7 @@ class Series(Block):
     >>> round(web.availability, 7)
     0.9989001
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
 
     def __init__(self, parts, name: str = "series"):
@@ -281,7 +281,7 @@ class Parallel(Block):
     >>> round(Parallel([0.99, 0.99], name="replicas").availability, 6)
     0.9999
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
 
     def __init__(self, parts, name: str = "parallel"):
@@ -296,7 +296,7 @@ class KofN(Block):
     >>> round(KofN(3, [0.95] * 5, name="raft").availability, 6)
     0.998842
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
 
     def __init__(self, k: int, parts, name: str = "k-of-n"):
@@ -324,7 +324,7 @@ def downtime(availability: float, period: timedelta = YEAR) -> timedelta:
     >>> downtime(0.99, timedelta(days=30)) / timedelta(minutes=1)
     432.0
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
     availability = require_probability("availability", availability)
     return _duration("period", period) * _unavailability(availability)
@@ -354,7 +354,7 @@ def nines(availability: float) -> float:
     >>> nines(0.999), round(nines(0.9995), 2)
     (3.0, 3.3)
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
     availability = require_probability("availability", availability)
     down = _unavailability(availability)
@@ -374,7 +374,7 @@ def error_budget_requests(slo: float, requests: float) -> float:
     >>> error_budget_requests(0.9999, 2_500_000)     # 2.5 M requests a day at 99.99 %
     250.0
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
     slo = _slo(slo)
     return require_non_negative("requests", requests) * _unavailability(slo)
@@ -390,7 +390,7 @@ def burn_rate(error_ratio: float, slo: float) -> float:
     >>> round(burn_rate(0.0144, 0.999), 6)
     14.4
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
     error_ratio = require_probability("error_ratio", error_ratio)
     return error_ratio / _unavailability(_slo(slo))
@@ -405,7 +405,7 @@ def budget_consumed(burn_rate: float, window: timedelta, period: timedelta = MON
     >>> round(budget_consumed(14.4, timedelta(hours=1)), 6)
     0.02
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
     rate = require_non_negative("burn_rate", burn_rate)
     spent = rate * (_duration("window", window) / _duration("period", period))
@@ -418,7 +418,7 @@ def time_to_exhaustion(burn_rate: float, period: timedelta = MONTH) -> timedelta
     >>> time_to_exhaustion(14.4) / timedelta(hours=1)
     50.0
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
     rate = require_positive("burn_rate", burn_rate)
     try:
@@ -441,7 +441,7 @@ def incidents_within_budget(
     >>> round(incidents_within_budget(0.999, timedelta(minutes=5), timedelta(minutes=25)), 6)
     1.44
 
-    Planned for Ep52 · 3-strategy.
+    Taught in: Ep52 · 1-foundations.
     """
     budget = downtime(_slo(slo), period)
     detect = _duration("time_to_detect", time_to_detect)
@@ -458,7 +458,7 @@ def dependency_target(slo: float, dependencies: int) -> float:
     >>> round(dependency_target(0.999, 10), 6)
     0.9999
 
-    Planned for Ep52 · 3-strategy.
+    Taught in: Ep52 · 1-foundations.
     """
     slo = require_probability("slo", slo)
     dependencies = require_int("dependencies", dependencies, minimum=1)
@@ -474,7 +474,7 @@ def correlated_mix(independent: float, common_mode: float, correlation: float) -
     >>> round(correlated_mix(0.999999, 0.999, 0.01), 8)
     0.99998901
 
-    Planned for Ep52 · 2-implementation.
+    Taught in: Ep52 · 1-foundations (through correlated_parallel) and 3-strategy.
     """
     independent = require_probability("independent", independent)
     common_mode = require_probability("common_mode", common_mode)
@@ -491,7 +491,7 @@ def correlated_parallel(availability: float, replicas: int, correlation: float) 
     >>> round(nines(correlated_parallel(0.999, 3, 0.01)), 2)
     5.0
 
-    Planned for Ep52 · 2-implementation.
+    Taught in: Ep52 · 1-foundations.
     """
     availability = require_probability("availability", availability)
     replicas = require_int("replicas", replicas, minimum=1)
@@ -528,7 +528,7 @@ def simulate_correlated_parallel(
     >>> bool(low < correlated_parallel(0.9, 2, 0.3) < high)
     True
 
-    Planned for Ep52 · 2-implementation.
+    Taught in: Ep52 · 1-foundations (the correlated-failure Monte Carlo widget).
     """
     availability = require_probability("availability", availability)
     # numpy draws the Binomial(replicas, A) count with a 64-bit n.
@@ -570,7 +570,7 @@ def availability_from_mtbf(mtbf: float, mttr: float) -> float:
     >>> [round(100 * availability_from_mtbf(30 * 24 * 60, m), 3) for m in (30, 15, 5)]
     [99.931, 99.965, 99.988]
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
     mtbf = require_positive("mtbf", mtbf)
     mttr = require_non_negative("mttr", mttr)
@@ -599,7 +599,7 @@ def mttr_for_availability(availability: float, mtbf: float) -> float:
     >>> round(mttr_for_availability(0.9999, 43_200), 6)
     4.32
 
-    Planned for Ep52 · 3-strategy.
+    Taught in: Ep52 · 1-foundations.
     """
     availability = require_probability("availability", availability)
     return _unavailability(availability) * require_positive("mtbf", mtbf)

@@ -20,7 +20,7 @@ Every model exposes ``reliability``, ``cdf``, ``pdf``, ``hazard``, ``cumulative_
 >>> round(Weibull(shape=2, scale=1000).reliability(500), 6)
 0.778801
 
-Planned for Ep52 · 1-foundations.
+Taught in: Ep52 · 1-foundations (and the episode's later notebooks).
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ class Exponential(_Lifetime):
     >>> bulb.mean, round(bulb.reliability(1000), 6)
     (1000.0, 0.367879)
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
 
     def __init__(self, failure_rate: float):
@@ -160,7 +160,7 @@ class Weibull(_Lifetime):
     >>> round(pump.mean, 1), round(pump.median, 1)
     (9027.5, 7832.2)
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
 
     def __init__(self, shape: float, scale: float):
@@ -213,7 +213,7 @@ class CompetingRisks(_Lifetime):
     >>> round(modes.reliability(100), 6) == round(Exponential(0.003).reliability(100), 6)
     True
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
 
     def __init__(self, modes: Iterable[_Lifetime]):
@@ -284,7 +284,7 @@ def bathtub(infant_mortality: Weibull, random_failures: _Lifetime, wear_out: Wei
     >>> bool(h[0] > h[1] < h[2])
     True
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
     if not isinstance(infant_mortality, Weibull) or not infant_mortality.shape < 1:
         raise ValueError("infant_mortality must be a Weibull with shape < 1 (a falling hazard)")
@@ -368,7 +368,7 @@ def fit_weibull(failures: Iterable[float], right_censored: Iterable[float] = ())
     >>> round(fit.shape, 3), round(fit.scale, 1), fit.n_failures, fit.n_censored
     (1.769, 485.1, 5, 3)
 
-    Planned for Ep52 · 2-implementation.
+    Taught in: Ep52 · 1-foundations (Nelson's generator fans) and 2-implementation.
     """
     failures = require_array("failures", _not_text("failures", failures), positive=True)
     censored = require_array(
@@ -445,7 +445,7 @@ def binomial_failures(failures: int, units: int, failure_probability: float) -> 
     >>> round(binomial_failures(2, 100, 0.001), 5)
     0.00449
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
     # scipy computes in floating point, where whole numbers are exact only below 2⁵³ ≈ 9e15.
     units = require_int("units", units, minimum=0, maximum=10**15)

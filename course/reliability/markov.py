@@ -478,7 +478,7 @@ class TwoStateAvailability(RepairableSystem):
     >>> round(unit.availability, 6), round(unit.availability_at(1.0), 6)
     (0.998004, 0.999213)
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations (derived from its balance equation) and 3-strategy.
     """
 
     def __init__(self, failure_rate: float, repair_rate: float):
@@ -510,7 +510,7 @@ class ActiveStandby(RepairableSystem):
     >>> round(pair.availability, 9)
     0.999996008
 
-    Planned for Ep52 · 2-implementation.
+    Taught in: Ep52 · 1-foundations, 2-implementation and 3-strategy.
     """
 
     def __init__(
@@ -546,7 +546,7 @@ class RepairableGroup(RepairableSystem):
     >>> round(group.availability, 6)
     0.999412
 
-    Planned for Ep52 · 2-implementation.
+    Taught in: Ep52 · 1-foundations, 2-implementation and 3-strategy.
     """
 
     def __init__(
@@ -582,7 +582,7 @@ def n_plus_one(n: int, failure_rate: float, repair_rate: float) -> RepairableGro
     >>> round(n_plus_one(2, 0.01, 1.0).availability, 6)
     0.999412
 
-    Planned for Ep52 · 2-implementation.
+    Taught in: Ep52 · 1-foundations and 2-implementation.
     """
     n = require_int("n", n, minimum=1, maximum=999)
     return RepairableGroup(n + 1, n, failure_rate, repair_rate, repair_crews=1)
