@@ -253,3 +253,13 @@ def test_correlated_failures_widget_numbers():
     assert widget.independent == pytest.approx(1e-6, rel=1e-9)
     assert widget.formula == pytest.approx(0.99 * 1e-6 + 0.01 * 0.01, rel=1e-9)
     assert math.isclose(widget.fig.data[1].y[0], 1e-6, rel_tol=1e-9)
+
+
+def test_composer_target_line_and_verdict():
+    """Does the dashed line sit at the target's yearly allowance, and the verdict flip at the target?"""
+    composer = AvailabilityComposer()
+    composer.set(spec="series(lb=0.99999, 2of4(4*node=0.99))", target_nines=4.0)
+    assert composer.fig.data[1].x == pytest.approx((52.56, 52.56), rel=1e-12)
+    assert composer.meets_target and "meets it" in composer.answer.value
+    composer.set(spec="series(lb=0.99999, 2of3(3*node=0.99))")
+    assert not composer.meets_target and "falls short" in composer.answer.value

@@ -218,8 +218,8 @@ DEFAULT_SPEC = "series(lb=0.9999, parallel(app=0.999, app=0.999), 2of3(3*db=0.99
             "series(lb=0.999",                 # bad: never closed
             "2of3(db=0.99, db=0.99)",          # bad: 2 parts for 3
             "quorum(db=0.99)",                 # bad: unknown group
-            DEFAULT_SPEC,
         )]
+        + [{"spec": DEFAULT_SPEC, "target_nines": t / 10} for t in range(10, 71, 5)]
     ),
 )
 class AvailabilityComposer(CourseWidget):
@@ -231,6 +231,9 @@ class AvailabilityComposer(CourseWidget):
         return {
             "spec": widgets.Textarea(value=DEFAULT_SPEC, description="tree",
                                      layout=widgets.Layout(width="760px", height="60px"), style=_STYLE),
+            "target_nines": widgets.FloatSlider(value=3.0, min=1.0, max=7.0, step=0.1,
+                                                description="target for the whole tree (nines)",
+                                                style=_STYLE),
         }
 
     def figures(self):
@@ -239,15 +242,18 @@ class AvailabilityComposer(CourseWidget):
             "Expected downtime per year of every block of the tree (log scale)",
             "expected downtime per year (minutes, log scale)", "block",
             [go.Bar(x=[1.0], y=["1"], orientation="h", name="downtime per year",
-                    hovertemplate="%{y}: %{x:.4g} min/yr<extra></extra>")],
+                    hovertemplate="%{y}: %{x:.4g} min/yr<extra></extra>"),
+             go.Scatter(x=[1.0, 1.0], y=["1", "1"], mode="lines", line=dict(dash="dash", color="black"),
+                        name="allowed by the target")],
             height=420,
         )
         self.fig.update_xaxes(type="log", exponentformat="power")
         self.fig.update_yaxes(autorange="reversed")
         return [self.answer, self.fig]
 
-    def update(self, spec):
+    def update(self, spec, target_nines):
         self.tree = parse_tree(spec)
+        allowed = 10.0 ** -target_nines * MINUTES_PER_YEAR
         rows = list(_walk(self.tree))
         labels = [f"{label} {'· ' * depth}{block._label()}" for label, depth, block in rows]
         minutes = [block.unavailability * MINUTES_PER_YEAR for _, _, block in rows]
@@ -255,6 +261,7 @@ class AvailabilityComposer(CourseWidget):
             # A block that never fails has no place on a log axis: leave its bar out (None).
             self.fig.data[0].x = [m if m > 0 else None for m in minutes]
             self.fig.data[0].y = labels
+            self.fig.data[1].x, self.fig.data[1].y = [allowed, allowed], [labels[0], labels[-1]]
             self.fig.layout.height = max(300, 90 + 26 * len(rows))
         header = ("<tr><th style='text-align:left'>block</th><th>availability</th><th>nines</th>"
                   "<th>down per year</th><th>per 30-day month</th></tr>")
@@ -266,7 +273,11 @@ class AvailabilityComposer(CourseWidget):
             f"<td style='text-align:right'>{_duration(block.unavailability * MINUTES_PER_MONTH)}</td></tr>"
             for text, (_, _, block) in zip(labels, rows)
         )
-        self.answer.value = f"<table class='dsu-results'>{header}{body}</table>"
+        self.meets_target = self.tree.nines >= target_nines - 1e-9
+        verdict = (f"<p>Target {100 * (1 - 10.0 ** -target_nines):.6g} % ({target_nines:g} nines, "
+                   f"{_duration(allowed)} a year): the whole tree "
+                   f"<b>{'meets it' if self.meets_target else 'falls short'}</b>.</p>")
+        self.answer.value = f"{verdict}<table class='dsu-results'>{header}{body}</table>"
 
 
 # --------------------------------------------------------------------------- error-budget burn
