@@ -37,6 +37,8 @@ FORBIDDEN = whole_modules(
     "course.queueing.networks", "course.queueing.markovian", "course.queueing.erlang", "course.queueing.general",
     "course.queueing.littles_law", "course.queueing.finite", "course.sim.distributions",
     "course.simulation.network", "course.simulation.reference", "course.simulation.fast", "course.simulation.closed",
+    # The Ep53 widgets compute fan-out and hedged quantiles with their own numerics: no route there either.
+    "course.widgets.ep53", "course.widgets.ep53_tail", "course.widgets.ep53_growth",
 )
 
 # --- the question data (the assessment's parameter cell) ------------------------------------
