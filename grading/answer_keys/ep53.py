@@ -8,7 +8,7 @@ repeat the assessment's parameter cell (a test checks that the reference solutio
 marks, so the two cannot drift apart unnoticed).
 
 >>> round(ANSWER_KEY.question("ep53-speedup__q1").expected()["amdahl_64"], 3)
-22.146
+22.145
 """
 
 from __future__ import annotations
