@@ -118,7 +118,7 @@ def _conditional_expected(shape, scale, age, mission):
 
 def _q6():
     fit = fit_weibull(Q6_FAILED, right_censored=Q6_RUNNING)
-    return {"fan_shape": fit.shape, "fan_scale": fit.scale, "fan_b10_hours": fit.distribution.quantile(0.10)}
+    return {"pump_shape": fit.shape, "pump_scale": fit.scale, "pump_b10_hours": fit.distribution.quantile(0.10)}
 
 
 def _group_cases(rng) -> list[Case]:
@@ -196,8 +196,8 @@ ANSWER_KEY = AnswerKey(
         Question("ep52-lifetimes__q5", "Q5 conditional_reliability(shape, scale, age, mission)", "call",
                  ("conditional_reliability",), cases=_conditional_cases, expected=_conditional_expected,
                  rel_tol=1e-9, abs_tol=1e-12),
-        Question("ep52-lifetimes__q6", "Q6 (Weibull fit of the fans with censoring, B10 life)", "variables",
-                 ("fan_shape", "fan_scale", "fan_b10_hours"), expected=_q6, rel_tol=1e-4, abs_tol=1e-9),
+        Question("ep52-lifetimes__q6", "Q6 (Weibull fit of the pumps with censoring, B10 life)", "variables",
+                 ("pump_shape", "pump_scale", "pump_b10_hours"), expected=_q6, rel_tol=1e-4, abs_tol=1e-9),
         Question("ep52-markov__q7", "Q7 group_availability(units, required, failure_rate, repair_rate, crews)",
                  "call", ("group_availability",), cases=_group_cases, expected=_group_expected,
                  rel_tol=1e-9, abs_tol=1e-12),
