@@ -157,7 +157,7 @@ def k_of_n_heterogeneous(k: int, availabilities: Iterable[float]) -> float:
     >>> round(k_of_n_heterogeneous(2, [0.99, 0.95, 0.90]), 6)   # 2-of-3 regions
     0.9936
 
-    Planned for Ep52 · 1-foundations.
+    Taught in: Ep52 · 1-foundations.
     """
     values = _probabilities("availabilities", availabilities)
     k = require_int("k", k, minimum=1, maximum=len(values))
