@@ -55,3 +55,11 @@ def test_a_server_needed_exactly_at_the_break_even_share_is_not_reserved():
 def test_bad_input_is_refused_by_name(args, name):
     with pytest.raises(ValueError, match=name):
         plan_cost(*args)
+
+
+def test_an_absurd_fleet_is_refused_before_any_work():
+    with pytest.raises(ValueError, match="servers_per_hour"):
+        best_reservation([1e12], 0.5, 1.0)
+    for bad in (float("nan"), None, "0.5"):
+        with pytest.raises(ValueError, match="reserved_price"):
+            plan_cost([1, 2], 1, bad, 1.0)

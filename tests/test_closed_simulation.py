@@ -51,3 +51,8 @@ def test_bad_input_is_refused_by_name(kwargs, name):
     args.update(kwargs)
     with pytest.raises(ValueError, match=name):
         simulate_closed(**args)
+
+
+def test_a_run_too_long_to_simulate_is_refused_by_name():
+    with pytest.raises(ValueError, match="duration"):
+        simulate_closed(TIMES, ROUTE, users=100, think_time=0.0, duration=1e9, seed=0)

@@ -67,3 +67,7 @@ def test_bad_service_and_load_arguments_are_refused_by_name():
         measure(service, users=1, think_time=0.1, duration=0.0)
     with pytest.raises(ValueError, match="think_time"):
         measure(service, users=1, think_time=-1.0, duration=1.0)
+    with pytest.raises(ValueError, match="duration"):
+        measure(service, users=1, think_time=0.1, duration=1e6)
+    with pytest.raises(ValueError, match="name"):
+        Tier("", 1, 0.01)

@@ -30,7 +30,10 @@ import numpy as np
 
 from course.validation import require_int, require_positive
 
-__all__ = ["plan_cost", "best_reservation", "break_even_share"]
+__all__ = ["plan_cost", "best_reservation", "break_even_share", "MAX_SERVERS"]
+
+#: A fleet larger than this is a typo (and best_reservation tries every level up to the peak).
+MAX_SERVERS = 1_000_000
 
 
 def _need(servers_per_hour) -> np.ndarray:
@@ -39,6 +42,8 @@ def _need(servers_per_hour) -> np.ndarray:
         raise ValueError("servers_per_hour must be a non-empty list of hours (or scenarios x hours)")
     if not np.all(np.isfinite(need)) or np.any(need < 0) or np.any(need != np.round(need)):
         raise ValueError("servers_per_hour must hold whole numbers >= 0")
+    if need.max() > MAX_SERVERS:
+        raise ValueError(f"servers_per_hour must stay at most {MAX_SERVERS:,} servers; got {need.max():g}")
     return need if need.ndim == 2 else need[None, :]
 
 
@@ -72,7 +77,7 @@ def plan_cost(servers_per_hour, reserved: int, reserved_price: float, on_demand_
     0.8888888888888888
     """
     need = _need(servers_per_hour)
-    reserved = require_int("reserved", reserved, minimum=0, maximum=10**9)
+    reserved = require_int("reserved", reserved, minimum=0, maximum=MAX_SERVERS)
     reserved_price, on_demand_price = _prices(reserved_price, on_demand_price)
     hours = need.shape[1]
     extra = float(np.maximum(need - reserved, 0.0).sum(axis=1).mean())

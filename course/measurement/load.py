@@ -29,10 +29,12 @@ import numpy as np
 from course.measurement.three_tier import ThreeTierService, request_once
 from course.validation import require_int, require_non_negative, require_positive
 
-__all__ = ["measure", "MAX_USERS"]
+__all__ = ["measure", "MAX_USERS", "MAX_SECONDS"]
 
 #: One thread per user: beyond a few hundred the load generator, not the service, saturates.
 MAX_USERS = 200
+#: Longest measured window or warm-up (s): the measurement runs in real time.
+MAX_SECONDS = 600.0
 
 
 def _user(url, rng, think_time, stop_at, records, errors):
@@ -70,6 +72,9 @@ def measure(service: ThreeTierService, users: int, think_time: float, duration: 
     think_time = require_non_negative("think_time", think_time)
     duration = require_positive("duration", duration)
     warmup = require_non_negative("warmup", warmup)
+    if duration > MAX_SECONDS or warmup > MAX_SECONDS:
+        raise ValueError(f"duration and warmup must each be at most {MAX_SECONDS:g} s (real time); "
+                         f"got {duration:g} and {warmup:g}")
     seed = require_int("seed", seed, minimum=0)
     url = service.url
     generators = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(users)]

@@ -52,6 +52,8 @@ class Tier:
     service_time: float
 
     def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"name must be a non-empty string; got {self.name!r}")
         require_int(f"visits of tier {self.name!r}", self.visits, minimum=1, maximum=10)
         require_positive(f"service_time of tier {self.name!r}", self.service_time)
         if self.service_time > 1.0:

@@ -29,10 +29,12 @@ from course.sim.streams import random_stream, spawn_generators
 from course.simulation.results import student_t_interval
 from course.validation import require_int, require_non_negative, require_positive
 
-__all__ = ["ClosedRun", "simulate_closed", "MAX_CLOSED_USERS"]
+__all__ = ["ClosedRun", "simulate_closed", "MAX_CLOSED_USERS", "MAX_CLOSED_REQUESTS"]
 
 #: More users than this is a typo, not a model of a service (and would allocate per-user state).
 MAX_CLOSED_USERS = 10_000
+#: Requests one run may simulate (about 10 s of event loop): a longer run is a typo, not a plan.
+MAX_CLOSED_REQUESTS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,11 @@ def simulate_closed(service_times: dict, route, users: int, think_time: float, d
     warmup = duration / 10 if warmup is None else require_non_negative("warmup", warmup)
     batches = require_int("batches", batches, minimum=2, maximum=1000)
 
+    cycle = think_time + sum(means[name] for name in route)
+    expected = (warmup + duration) * users / cycle     # requests a run would simulate, at most
+    if expected > MAX_CLOSED_REQUESTS:
+        raise ValueError(f"duration is too long for this network: about {expected:,.0f} requests "
+                         f"(at most {MAX_CLOSED_REQUESTS:,}); shorten duration or warmup")
     names = sorted(means)
     think_rng, *station_rngs = spawn_generators(seed, 1 + len(names))
     think = random_stream(lambda n: think_rng.exponential(think_time, n)) if think_time > 0 else None
