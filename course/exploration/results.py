@@ -71,11 +71,14 @@ class Counterexample:
         return pd.DataFrame(rows, columns=["step", "actor", "action", "fault", "state"])
 
     def __str__(self) -> str:
+        actor_width = max([10] + [len(s.actor) for s in self.steps])
+        action_width = max([28] + [len(s.action) + 8 * s.fault for s in self.steps])
         lines = [f"invariant violated: {self.invariant} (after {len(self.steps)} steps)",
-                 f"   0  {'':<10}  {'start':<28}  {self.start}".rstrip()]
+                 f"   0  {'':<{actor_width}}  {'start':<{action_width}}  {self.start}".rstrip()]
         for s in self.steps:
             action = s.action + (" (fault)" if s.fault else "")
-            lines.append(f"{s.step:4d}  {s.actor:<10}  {action:<28}  {s.state}".rstrip())
+            lines.append(f"{s.step:4d}  {s.actor:<{actor_width}}  {action:<{action_width}}  "
+                         f"{s.state}".rstrip())
         return "\n".join(lines)
 
 
