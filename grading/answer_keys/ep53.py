@@ -172,7 +172,7 @@ def _q8():
     overhead = LOAD_TEST["response_ms"][0] / 1000 - demands.sum()
     model = mva(demands, LOAD_THINK, 40, delay_demands=[overhead])
     return {"demand_db_ms": float(1000 * demands[1]), "overhead_ms": float(1000 * overhead),
-            "n_star": float((demands.sum() + overhead + LOAD_THINK) / demands.max()), "x_model_40": float(model.throughput[-1])}
+            "n_star_load": float((demands.sum() + overhead + LOAD_THINK) / demands.max()), "x_model_40": float(model.throughput[-1])}
 
 
 def _q10():
@@ -209,7 +209,7 @@ ANSWER_KEY = AnswerKey(
         Question("ep53-tail-latency__q6", "Q6 (hedging a search backend at its p95)", "variables",
                  ("hedge_delay_ms", "p99_hedged_ms", "fanout_slow_hedged"), expected=_q6, rel_tol=1e-5, abs_tol=1e-9),
         Question("ep53-measurement__q8", "Q8 (a model from a load test)", "variables",
-                 ("demand_db_ms", "overhead_ms", "n_star", "x_model_40"), expected=_q8, rel_tol=1e-6, abs_tol=1e-9),
+                 ("demand_db_ms", "overhead_ms", "n_star_load", "x_model_40"), expected=_q8, rel_tol=1e-6, abs_tol=1e-9),
         Question("ep53-growth__q9", "Q9 fit_compound(values)", "call", ("fit_compound",),
                  cases=_fit_cases, expected=_fit_expected, rel_tol=1e-7, abs_tol=1e-10),
         Question("ep53-growth__q10", "Q10 (when the storage fills, and when to order)", "variables",
