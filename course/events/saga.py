@@ -37,7 +37,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Step", "KINDS", "validate_saga", "saga_state_space", "SagaStateSpace", "run_saga"]
+__all__ = ["Step", "KINDS", "validate_saga", "saga_transitions", "saga_state_space", "SagaStateSpace", "run_saga"]
 
 KINDS = ("compensatable", "pivot", "retriable")
 
@@ -95,7 +95,13 @@ class SagaStateSpace:
         return phase
 
 
-def _next_states(state, steps: Sequence[Step], pivot: int):
+def saga_transitions(state, steps: Sequence[Step], pivot: int):
+    """The (outcome, next state) pairs out of an orchestrator ``state`` = (phase, step index).
+
+    >>> two = [Step("hold", "compensatable"), Step("pay", "pivot")]
+    >>> list(saga_transitions(("run", 1), two, 1))
+    [('success', ('completed', 2)), ('failure', ('undo', 0))]
+    """
     phase, i = state
     n = len(steps)
     if phase == "run":
@@ -126,7 +132,7 @@ def saga_state_space(steps: Sequence[Step]) -> SagaStateSpace:
     frontier = deque([start])
     while frontier:
         state = frontier.popleft()
-        for outcome, target in _next_states(state, steps, pivot):
+        for outcome, target in saga_transitions(state, steps, pivot):
             transitions.append((state, outcome, target))
             if target not in seen:
                 seen[target] = state
