@@ -209,3 +209,21 @@ def test_freeze_is_canonical():
     b = freeze({"n": {"a": 2, "b": 1}, "log": [("x", 1)], "seen": {2, 1}})
     assert a == b and hash(a) == hash(b)
     assert freeze({"seen": {1}}) != freeze({"seen": {2}})
+
+
+def test_ep13s_breaker_is_one_model_on_the_engine():
+    """Is the breaker explorer's model an engine model: same counts, same shortest trace, as a table?"""
+    from course.patterns.explorer import SMALL_COUNT_CONFIG, BreakerModel, broken_breaker
+    from course.patterns.explorer import explore as explore_breaker
+
+    model = BreakerModel(SMALL_COUNT_CONFIG)
+    engine = explore(model)
+    ep13 = explore_breaker(model)
+    assert (engine.states, engine.transitions, engine.depth) == (ep13.states, ep13.transitions,
+                                                                 ep13.depth) == (140, 400, 18)
+    assert engine.exhaustive and ep13.complete
+    bad = explore(BreakerModel(SMALL_COUNT_CONFIG, machine=broken_breaker)).violation
+    assert bad.invariant == "never OPEN -> CLOSED directly"
+    assert bad.actions == ["request", "request", "success", "failure", "tick", "tick", "request"]
+    assert bad.table()["actor"].tolist()[1:] == ["client", "client", "dependency", "dependency",
+                                                 "clock", "clock", "client"]

@@ -195,7 +195,8 @@ def explore(model, max_states: int = 200_000, max_depth: int | None = None,
                     frontier.append((after, after_key, depth + 1, after_actions))
             if stop_at_first and violations:
                 break
-    if frontier and bound is None and stop_at_first and violations:
+    if stop_at_first and violations and bound is None:
+        # The search did not expand the violating state nor, perhaps, the rest of the space.
         bound = "stopped at the first violation"
     graph = None
     if keep_graph:

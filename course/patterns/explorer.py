@@ -23,6 +23,12 @@ Times are canonicalised (relative to now, cool-downs clamped at zero), so the in
 many clock values collapse into finitely many states. For a state type the explorer does
 not know (a learner's own), pass ``max_depth`` to bound the search instead.
 
+The search itself is the course's one exploration engine, :mod:`course.exploration`: a
+:class:`BreakerModel` *is* an engine model (``initial_state``, ``actions``, ``step``, ``key``,
+``invariants``), so ``course.exploration.explore(BreakerModel(...))`` works too and returns
+the engine's table and timeline; :func:`explore` here keeps the Ep13 results — a
+``Counterexample`` of (time, event, decision, mode after) rows.
+
 >>> result = explore(BreakerModel(SMALL_COUNT_CONFIG))
 >>> result.violation is None, result.states > 100
 (True, True)
@@ -36,10 +42,11 @@ Taught in: Ep13 · 1-foundations ("theorem proving" by exhaustive enumeration).
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from course.exploration import Action, Model, StepInvariant
+from course.exploration import explore as explore_model
 from course.patterns.breaker import (
     CLOSED,
     HALF_OPEN,
@@ -128,6 +135,7 @@ class ModelState:
     requests_this_tick: int = 0
     opened_at: int | None = None  # ghost: when the breaker was seen to enter OPEN
     probes: int = 0  # ghost: requests allowed since it entered HALF_OPEN
+    decision: str | None = None  # the breaker's answer to the event that led here (not in the key)
 
     @property
     def mode(self) -> str:
@@ -157,7 +165,11 @@ BREAKER_INVARIANTS = (
 )
 
 
-class BreakerModel:
+#: Who causes each event, for the engine's timeline.
+_ACTORS = {"tick": "clock", "request": "client", "success": "dependency", "failure": "dependency"}
+
+
+class BreakerModel(Model):
     """The environment a breaker lives in, bounded so that its states can be enumerated.
 
     ``machine`` has ``initial_state(config)`` and ``transition(state, event, now)`` (the
@@ -178,20 +190,40 @@ class BreakerModel:
                              f"{config.open_duration!r}")
         self.cool_down = int(config.open_duration)
         self.probe_limit = config.half_open_permits
+        self.invariants = engine_invariants(self, BREAKER_INVARIANTS)
 
     def initial(self) -> ModelState:
         return ModelState(self.machine.initial_state(self.config))
 
-    def successors(self, state: ModelState):
-        """Yield ``(event, decision, next_state)`` for every event enabled in ``state``."""
-        yield "tick", None, ModelState(state.breaker, state.now + 1, state.in_flight, 0,
-                                       state.opened_at, state.probes)
+    def initial_state(self) -> ModelState:
+        return self.initial()
+
+    def actions(self, state: ModelState):
+        """The events enabled in ``state``: always a tick; a request while the limits allow;
+        a success or failure while a call is in flight."""
+        events = ["tick"]
         if state.in_flight < self.max_in_flight and \
                 state.requests_this_tick < self.max_requests_per_tick:
-            yield self._step(state, "request")
+            events.append("request")
         if state.in_flight > 0:
-            yield self._step(state, "success")
-            yield self._step(state, "failure")
+            events += ["success", "failure"]
+        return [Action(_ACTORS[event], event) for event in events]
+
+    def step(self, state: ModelState, action: Action) -> ModelState:
+        if action.name == "tick":
+            return ModelState(state.breaker, state.now + 1, state.in_flight, 0,
+                              state.opened_at, state.probes)
+        event, decision, after = self._step(state, action.name)
+        return replace(after, decision=decision)
+
+    def successors(self, state: ModelState):
+        """Yield ``(event, decision, next_state)`` for every event enabled in ``state``."""
+        for action in self.actions(state):
+            after = self.step(state, action)
+            yield action.name, after.decision, after
+
+    def describe(self, state: ModelState) -> str:
+        return f"t={state.now} {state.mode}, {state.in_flight} in flight"
 
     def _step(self, state: ModelState, event: str):
         breaker, decision = self.machine.transition(state.breaker, event, float(state.now))
@@ -267,47 +299,60 @@ class Exploration:
                 f"({scope}, depth {self.depth}): {verdict}")
 
 
+def engine_invariants(model: BreakerModel, invariants) -> tuple:
+    """Ep13's invariants ``holds(model, before, event, decision, after)`` as engine step invariants."""
+    return tuple(StepInvariant(invariant.name,
+                               lambda before, action, after, holds=invariant.holds:
+                               holds(model, before, action.name, after.decision, after))
+                 for invariant in invariants)
+
+
 def explore(model: BreakerModel, invariants=BREAKER_INVARIANTS, max_states: int = 500_000,
             max_depth: int | None = None) -> Exploration:
     """Breadth-first search of ``model``'s reachable states, checking every transition.
 
     Stops at the first violation (with the shortest counterexample), or when every state
     has been expanded, or at ``max_states`` / ``max_depth`` (then ``complete`` is False).
+    The search is :func:`course.exploration.explore`'s; this wrapper keeps Ep13's result.
     """
     require_int("max_states", max_states, minimum=1)
-    start = model.initial()
-    start_key = model.key(start)
-    parents = {start_key: None}  # key -> (parent key, event, decision, state)
-    frontier = deque([(start, start_key, 0)])
-    transitions = 0
-    deepest = 0
-    complete = True
-    while frontier:
-        state, key, depth = frontier.popleft()
-        deepest = max(deepest, depth)
-        if max_depth is not None and depth >= max_depth:
-            complete = False
-            continue
-        for event, decision, after in model.successors(state):
-            transitions += 1
-            for invariant in invariants:
-                if not invariant.holds(model, state, event, decision, after):
-                    steps = _trace(parents, key) + [(after.now, event, decision, after.mode)]
-                    return Exploration(len(parents), transitions, depth + 1,
-                                       Counterexample(invariant.name, steps), False)
-            after_key = model.key(after)
-            if after_key not in parents:
-                if len(parents) >= max_states:
-                    complete = False
-                    continue
-                parents[after_key] = (key, event, decision, after)
-                frontier.append((after, after_key, depth + 1))
-    return Exploration(len(parents), transitions, deepest, None, complete)
+    if invariants is not BREAKER_INVARIANTS:
+        model = _WithInvariants(model, engine_invariants(model, invariants))
+    result = explore_model(model, max_states=max_states, max_depth=max_depth)
+    violation = result.violation
+    if violation is None:
+        return Exploration(result.states, result.transitions, result.depth, None,
+                           result.exhaustive)
+    return Exploration(result.states, result.transitions, max(result.depth, len(violation)),
+                       Counterexample(violation.invariant, _replay(model, violation.actions)),
+                       False)
 
 
-def _trace(parents: dict, key) -> list:
-    steps = []
-    while parents[key] is not None:
-        key, event, decision, state = parents[key]
-        steps.append((state.now, event, decision, state.mode))
-    return steps[::-1]
+class _WithInvariants(Model):
+    """``model`` checked against other invariants than its own."""
+
+    def __init__(self, model: BreakerModel, invariants: tuple):
+        self.model = model
+        self.invariants = invariants
+
+    def initial_state(self):
+        return self.model.initial_state()
+
+    def actions(self, state):
+        return self.model.actions(state)
+
+    def step(self, state, action):
+        return self.model.step(state, action)
+
+    def key(self, state):
+        return self.model.key(state)
+
+
+def _replay(model, events: list) -> list:
+    """The (time, event, decision, mode after) rows of a trace, by replaying its events: the
+    transition function is deterministic, so the replay passes through the same states."""
+    state, steps = model.initial_state(), []
+    for event in events:
+        state = model.step(state, Action(_ACTORS[event], event))
+        steps.append((state.now, event, state.decision, state.mode))
+    return steps
