@@ -1,1 +1,20 @@
+"""Models for the exploration engine: small systems with their faults and invariants.
 
+=====================  ==============================================================
+``consumer``           an at-least-once broker and a consumer whose handler you supply:
+                       crash points, duplicates, reordering; "each effect applied
+                       exactly once", "no money created or lost" (Ep14)
+``saga``               a saga orchestrator you supply over compensatable -> pivot ->
+                       retriable steps: refusals, crashes, timeouts, duplicate replies;
+                       nothing after the pivot compensated, reverse order, all done or
+                       all compensated (Ep14)
+=====================  ==============================================================
+
+Ep13's circuit-breaker model lives beside the breaker, in :mod:`course.patterns.explorer`.
+
+>>> from course.exploration import explore
+>>> from course.exploration.models.consumer import ConsumerModel, idempotent_handler
+>>> from course.exploration.models.saga import SagaModel, reference_orchestrator
+>>> explore(ConsumerModel(idempotent_handler)).states, explore(SagaModel(reference_orchestrator)).states
+(1198, 968)
+"""
