@@ -227,3 +227,18 @@ def test_ep13s_breaker_is_one_model_on_the_engine():
     assert bad.actions == ["request", "request", "success", "failure", "tick", "tick", "request"]
     assert bad.table()["actor"].tolist()[1:] == ["client", "client", "dependency", "dependency",
                                                  "clock", "clock", "client"]
+
+
+def test_shrink_cuts_a_random_walk_trace_to_a_short_one():
+    """Does shrinking turn a long random-walk trace into a 3-step one (the BFS shortest)?"""
+    from course.exploration import shrink
+
+    model = Grid(6, [Invariant("x + y below 3", lambda s: s[0] + s[1] < 3)])
+    long = random_walks(model, walks=10, length=30, seed=5, shrink=False).violation
+    short = shrink(model, long)
+    assert short.invariant == long.invariant
+    assert len(short) <= len(long)
+    assert len(short) == len(explore(model).violation) == 2  # a gust and a step
+    assert random_walks(model, walks=10, length=30, seed=5).violation.actions == short.actions
+    with pytest.raises(ValueError, match="counterexample"):
+        shrink(model, "trace")

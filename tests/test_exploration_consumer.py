@@ -134,3 +134,22 @@ def test_defaults_are_a_closed_system():
     """Do the default transfers move money only between the default accounts?"""
     assert {t.debit for t in TRANSFERS} | {t.credit for t in TRANSFERS} <= set(OPENING_BALANCES)
     assert ConsumerModel(idempotent_handler).expected == (60, 60, 30)
+
+
+def test_random_walks_beyond_the_bound_find_a_reordering_bug_in_a_longer_stream():
+    """With six messages and a 2,000-state cap, does check() fall back to seeded walks that
+    find the watermark bug, shrunk to 18 steps — the least any run needs to end (6 x deliver,
+    handle, ack)?"""
+    from course.exploration import check
+
+    messages = TRANSFERS + (Transfer(4, "carol", "alice", 5), Transfer(5, "bob", "alice", 15),
+                            Transfer(6, "carol", "bob", 1))
+    model = ConsumerModel(watermark_handler, 0, messages=messages, crashes=3, duplicates=3,
+                          reorders=3)
+    result = check(model, max_states=2_000, walks=300, length=50, seed=1)
+    assert result.method == "breadth-first search, then random walks"
+    assert result.bound.startswith("max_states=2000, then random walks")
+    violation = result.violation
+    assert violation.invariant == "each effect applied exactly once"
+    assert len(violation) == 18
+    assert any(step.fault and "early" in step.action for step in violation.steps)

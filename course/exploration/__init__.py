@@ -14,7 +14,7 @@ timeout), a transition function and invariants — and the engine
 =====================  ==============================================================
 ``model``              Model, Action, Invariant, StepInvariant, FinalInvariant,
                        FunctionModel: what a model is
-``search``             explore (BFS), random_walks, check (BFS, then walks)
+``search``             explore (BFS), random_walks, check (BFS, then walks), shrink
 ``results``            Exploration, Counterexample, Step: what a search returns
 ``timeline``           timeline_figure: a counterexample drawn actor by step
 ``canonical``          freeze: a hashable canonical form of a learner's dicts and sets
@@ -43,9 +43,9 @@ from course.exploration.model import (
     StepInvariant,
 )
 from course.exploration.results import Counterexample, Exploration, Step
-from course.exploration.search import check, explore, random_walks
+from course.exploration.search import check, explore, random_walks, shrink
 from course.exploration.timeline import timeline_figure
 
 __all__ = ["Action", "Model", "FunctionModel", "Invariant", "StepInvariant", "FinalInvariant",
            "explore", "random_walks", "check", "Exploration", "Counterexample", "Step",
-           "timeline_figure", "freeze"]
+           "timeline_figure", "freeze", "shrink"]

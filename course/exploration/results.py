@@ -53,6 +53,7 @@ class Counterexample:
     start: str
     steps: tuple
     end_state: object = field(default=None, compare=False, repr=False)
+    replay: tuple = field(default=(), compare=False, repr=False)  # the Action objects, in order
 
     def __len__(self) -> int:
         return len(self.steps)

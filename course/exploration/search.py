@@ -38,7 +38,7 @@ from course.exploration.model import FinalInvariant, Invariant, StepInvariant
 from course.exploration.results import Counterexample, Exploration, Step
 from course.validation import require_int
 
-__all__ = ["explore", "random_walks", "check"]
+__all__ = ["explore", "random_walks", "check", "shrink"]
 
 
 def _split_invariants(model):
@@ -96,7 +96,8 @@ def _counterexample(model, name, kind, start, path) -> Counterexample:
                        _describe(model, after))
                   for number, (action, after) in enumerate(path, start=1))
     end = path[-1][1] if path else start
-    return Counterexample(name, kind, _describe(model, start), steps, end)
+    return Counterexample(name, kind, _describe(model, start), steps, end,
+                          tuple(action for action, _ in path))
 
 
 def explore(model, max_states: int = 200_000, max_depth: int | None = None,
@@ -206,15 +207,82 @@ def explore(model, max_states: int = 200_000, max_depth: int | None = None,
                        tuple(violations), bound is None, bound, graph)
 
 
+def _run(model, actions, state_invariants, step_invariants, final_invariants):
+    """Replay ``actions`` from the start, skipping any that is not enabled when its turn comes
+    (it depended on an action removed before it): the first violation met as (name, kind,
+    path), or None if the run breaks nothing."""
+    state, path = model.initial_state(), []
+    for action in actions:
+        enabled = list(model.actions(state))
+        broken = _broken(model, state_invariants, final_invariants, state,
+                         _is_final(model, state, enabled))
+        if broken:
+            return (*broken, path)
+        if action not in enabled:
+            continue
+        after = model.step(state, action)
+        path.append((action, after))
+        for invariant in step_invariants:
+            if not invariant.holds(state, action, after):
+                return invariant.name, "step", path
+        state = after
+    broken = _broken(model, state_invariants, final_invariants, state, _is_final(model, state))
+    return (*broken, path) if broken else None
+
+
+def shrink(model, counterexample: Counterexample) -> Counterexample:
+    """A shorter run breaking the same invariant: drop windows of actions (half the trace,
+    a quarter, … one action), replaying the rest and skipping what is no longer possible,
+    while the run still breaks it. Greedy: short, but not always shortest (breadth-first
+    search gives shortest).
+
+    Random walks find long traces; shrinking turns them into ones a person can read.
+
+    >>> from course.exploration.model import Action, FunctionModel, Invariant
+    >>> model = FunctionModel(0, lambda n: [Action("c", "+1"), Action("c", "-1")],
+    ...                       lambda n, action: n + (1 if action.name == "+1" else -1),
+    ...                       [Invariant("below 2", lambda n: n < 2)])
+    >>> long = random_walks(model, walks=5, length=30, seed=2, shrink=False).violation
+    >>> len(long) > 2, shrink(model, long).actions
+    (True, ['+1', '+1'])
+    """
+    if not isinstance(counterexample, Counterexample) or not counterexample.replay:
+        raise ValueError("counterexample must be a Counterexample found by this engine "
+                         "(it carries the actions to replay)")
+    invariants = _split_invariants(model)
+    actions = list(counterexample.replay)
+    path = None
+    # Drop windows of actions, halving the window down to one action (as delta debugging
+    # does): a delivery and its handling often go only together.
+    size = max(1, len(actions) // 2)
+    while True:
+        for first in range(0, len(actions) - size + 1):
+            found = _run(model, actions[:first] + actions[first + size:], *invariants)
+            if found and found[0] == counterexample.invariant:
+                path = found[2]
+                actions = [action for action, _ in path]
+                break
+        else:
+            if size == 1:
+                break
+            size = max(1, size // 2)
+            continue
+        size = min(size, max(1, len(actions) // 2))
+    if path is None:
+        return counterexample
+    return _counterexample(model, counterexample.invariant, counterexample.kind,
+                           model.initial_state(), path)
+
+
 def random_walks(model, walks: int = 200, length: int = 100, seed: int = 0,
-                 stop_at_first: bool = True) -> Exploration:
+                 stop_at_first: bool = True, shrink: bool = True) -> Exploration:
     """``walks`` seeded random runs of at most ``length`` actions each, checking invariants.
 
     Each step picks one enabled action uniformly (faults included) with a numpy Generator
     seeded by ``seed``, so the same seed gives the same walks. A walk ends early in a final
-    state. Counterexamples are the walks that broke an invariant, cut at the violation —
-    not necessarily shortest. ``states`` counts the distinct states the walks met; the
-    result is never exhaustive.
+    state. Counterexamples are the walks that broke an invariant, cut at the violation and
+    (with ``shrink``) shortened by :func:`shrink` — short, not necessarily shortest.
+    ``states`` counts the distinct states the walks met; the result is never exhaustive.
 
     >>> from course.exploration.model import Action, FunctionModel
     >>> ring = FunctionModel(0, lambda n: [Action("clock", "tick")], lambda n, a: (n + 1) % 5)
@@ -259,7 +327,8 @@ def random_walks(model, walks: int = 200, length: int = 100, seed: int = 0,
         longest = max(longest, len(path))
         if broken and broken[0] not in names:
             names.add(broken[0])
-            violations.append(_counterexample(model, *broken, start, path))
+            found = _counterexample(model, *broken, start, path)
+            violations.append(shrink_trace(model, found) if shrink and path else found)
             if stop_at_first:
                 break
     bound = f"random walks: {walks} x {length} steps, seed {seed}"
@@ -293,3 +362,6 @@ def check(model, max_states: int = 200_000, walks: int = 200, length: int | None
                        searched.transitions + walked.transitions,
                        max(searched.depth, walked.depth), walked.final_states,
                        walked.violations, False, f"{searched.bound}, then {walked.bound}")
+
+
+shrink_trace = shrink  # random_walks' ``shrink`` argument hides the function's name there
