@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import itertools
 
+import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from course.exploration import (
     Action,
@@ -242,3 +245,40 @@ def test_shrink_cuts_a_random_walk_trace_to_a_short_one():
     assert random_walks(model, walks=10, length=30, seed=5).violation.actions == short.actions
     with pytest.raises(ValueError, match="counterexample"):
         shrink(model, "trace")
+
+
+def graph_model(edges, target):
+    """A model walking a directed graph from node 0; reaching ``target`` breaks the invariant."""
+    return FunctionModel(0, lambda node: [Action("walker", f"{node}->{to}") for to in edges[node]],
+                         lambda node, action: int(action.name.split("->")[1]),
+                         [Invariant("never at the target", lambda node: node != target)])
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.integers(2, 8).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.lists(st.integers(0, n - 1), max_size=3, unique=True),
+                         min_size=n, max_size=n), st.integers(1, n - 1))))
+def test_bfs_agrees_with_networkx_on_random_graphs(case):
+    """On random directed graphs, is the counterexample as long as networkx's shortest path,
+    and without one, are the states and transitions exactly the reachable nodes and edges?"""
+    n, edges, target = case
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from((a, b) for a in range(n) for b in edges[a])
+    result = explore(graph_model(edges, target))
+    reachable = nx.descendants(graph, 0) | {0}
+    if target in reachable:
+        assert len(result.violation) == nx.shortest_path_length(graph, 0, target)
+        assert result.violation.end_state == target
+    else:
+        assert result.ok and result.exhaustive
+        assert result.states == len(reachable)
+        assert result.transitions == sum(len(edges[node]) for node in reachable)
+        lengths = nx.single_source_shortest_path_length(graph, 0)
+        assert result.depth == max(lengths.values())
+
+
+def test_graph_nodes_carry_the_state_objects():
+    """Does the graph's value column hold the states themselves (for a picture of a field)?"""
+    nodes, _ = explore(Grid(3), keep_graph=True).graph
+    assert set(nodes["value"]) == {(x, y) for x in range(3) for y in range(3)}

@@ -158,3 +158,16 @@ def test_fault_budgets_and_helpers_are_checked():
     with pytest.raises(ValueError, match="orchestrator"):
         SagaModel("reference")
     assert pivot_index(TRIP) == 2 and pivot_index(linear_saga(3, False, 0)) == 3
+
+
+@pytest.mark.parametrize("compensatable, retriable", [(2, 1), (3, 0), (1, 3), (5, 2)])
+def test_a_linear_saga_holds_only_prefixes_n_plus_1_not_2_to_the_n(compensatable, retriable):
+    """Under every fault, do the participants' holdings stay prefixes (steps 1..k done): n + 1
+    configurations of the 2^n subsets — the sense in which a linear saga has O(n) states?"""
+    steps = linear_saga(compensatable, True, retriable)
+    n = len(steps)
+    result = explore(SagaModel(reference_orchestrator, steps), keep_graph=True)
+    nodes, _ = result.graph
+    holdings = {state.held for state in nodes["value"]}
+    assert holdings == {(1,) * k + (0,) * (n - k) for k in range(n + 1)}
+    assert len(holdings) == n + 1 < 2 ** n

@@ -93,8 +93,8 @@ class Exploration:
     reachable state was expanded; otherwise ``bound`` names the limit that stopped the search
     (``"max_states=…"``, ``"max_depth=…"``, ``"stopped at the first violation"``, ``"random
     walks …"``). With ``keep_graph=True`` the search also returns ``graph = (nodes, edges)``,
-    two DataFrames: nodes ``id, depth, state, final``; edges ``source, target, actor, action,
-    fault``.
+    two DataFrames: nodes ``id, depth, state, final, value`` (``state`` the description,
+    ``value`` the state object itself); edges ``source, target, actor, action, fault``.
     """
 
     method: str

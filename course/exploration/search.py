@@ -149,7 +149,7 @@ def explore(model, max_states: int = 200_000, max_depth: int | None = None,
     start_final = _is_final(model, start, start_actions)
     finals += start_final
     if keep_graph:
-        nodes.append((0, 0, _describe(model, start), start_final))
+        nodes.append((0, 0, _describe(model, start), start_final, start))
     broken = _broken(model, state_invariants, final_invariants, start, start_final)
     frontier = deque()
     if broken:
@@ -186,7 +186,8 @@ def explore(model, max_states: int = 200_000, max_depth: int | None = None,
                 finals += final
                 deepest = max(deepest, depth + 1)
                 if keep_graph:
-                    nodes.append((ids[after_key], depth + 1, _describe(model, after), final))
+                    nodes.append((ids[after_key], depth + 1, _describe(model, after), final,
+                                  after))
                     edges.append((ids[key], ids[after_key], action.actor, action.name,
                                   bool(action.fault)))
                 broken = _broken(model, state_invariants, final_invariants, after, final)
@@ -201,7 +202,7 @@ def explore(model, max_states: int = 200_000, max_depth: int | None = None,
         bound = "stopped at the first violation"
     graph = None
     if keep_graph:
-        graph = (pd.DataFrame(nodes, columns=["id", "depth", "state", "final"]),
+        graph = (pd.DataFrame(nodes, columns=["id", "depth", "state", "final", "value"]),
                  pd.DataFrame(edges, columns=["source", "target", "actor", "action", "fault"]))
     return Exploration("breadth-first search", len(parents), transitions, deepest, finals,
                        tuple(violations), bound is None, bound, graph)
