@@ -153,3 +153,18 @@ def test_random_walks_beyond_the_bound_find_a_reordering_bug_in_a_longer_stream(
     assert violation.invariant == "each effect applied exactly once"
     assert len(violation) == 18
     assert any(step.fault and "early" in step.action for step in violation.steps)
+
+
+def test_postings_as_lists_and_numpy_integers_are_accepted():
+    """Does a handler returning [account, numpy int] lists check like the reference?"""
+    import numpy as np
+
+    def lists(state, message):
+        if message.message_id in state:
+            return state, []
+        return state | {message.message_id}, [[message.debit, np.int64(-message.amount)],
+                                              [message.credit, np.int64(message.amount)]]
+
+    assert explore(ConsumerModel(lists)).states == 1198
+    with pytest.raises(ValueError, match="postings"):
+        explore(ConsumerModel(lambda state, message: (state, [("alice", True)])))

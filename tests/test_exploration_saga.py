@@ -171,3 +171,10 @@ def test_a_linear_saga_holds_only_prefixes_n_plus_1_not_2_to_the_n(compensatable
     holdings = {state.held for state in nodes["value"]}
     assert holdings == {(1,) * k + (0,) * (n - k) for k in range(n + 1)}
     assert len(holdings) == n + 1 < 2 ** n
+
+
+def test_commands_as_lists_are_accepted():
+    """Does an orchestrator answering lists (["do", 0]) check like the reference?"""
+    def lists(steps, log):
+        return list(reference_orchestrator(steps, log))
+    assert explore(SagaModel(lists)).states == 968

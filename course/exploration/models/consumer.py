@@ -39,6 +39,7 @@ Taught in: Ep14 · 2-implementation (the learner's idempotent consumer, checked 
 from __future__ import annotations
 
 import copy
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -242,11 +243,12 @@ class ConsumerModel(Model):
         balances = dict(zip(self.accounts, state.balances, strict=True))
         postings = list(postings)
         for posting in postings:
-            if not (isinstance(posting, tuple) and len(posting) == 2
-                    and posting[0] in balances and isinstance(posting[1], int)):
+            if not (isinstance(posting, tuple | list) and len(posting) == 2
+                    and posting[0] in balances and isinstance(posting[1], numbers.Integral)
+                    and not isinstance(posting[1], bool)):
                 raise ValueError(f"handler postings must be (account, whole amount) pairs with "
                                  f"an account of {list(self.accounts)}; got {posting!r}")
-            balances[posting[0]] += posting[1]
+            balances[posting[0]] += int(posting[1])
         applied = list(state.applied)
         applied[index] += bool(postings)
         after = replace(state, inbox=state.inbox[1:],

@@ -261,6 +261,8 @@ class SagaModel(Model):
 
     def _command(self, state: SagaState):
         command = self.orchestrator(self.steps, state.log)
+        if isinstance(command, list):
+            command = tuple(command)
         if not (isinstance(command, tuple) and len(command) == 2):
             raise ValueError(f"orchestrator must return ('do', i), ('compensate', i) or "
                              f"('end', 'done' | 'compensated'); got {command!r}")
