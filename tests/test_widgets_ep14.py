@@ -80,3 +80,22 @@ def test_saga_viewer_counts_states_with_the_exploration_engine():
     widget.set(compensatable=3, retriable=2)
     assert len(widget.fig.data[1].x) == 11 and widget.fig.data[3].y[-1] == 2.0 ** 6
     assert "holds" in widget.answer.value
+
+
+def test_invalid_states_are_messages_naming_the_control():
+    """Do a stopped consumer, zero attempts, never-paying snapshots and a compensatable step after
+    the pivot each show a message in the controls' words, not a traceback?"""
+    lag = ConsumerLagDashboard()
+    lag.set(consumer_rate=0.0)
+    assert lag.error and lag.error.startswith("one consumer (msg/s) must be > 0")
+    delivery = DeliverySemanticsExplorer()
+    delivery.set(max_attempts=0)
+    assert delivery.error and "tried at least once" in delivery.error
+    snapshots = SnapshotCostCurve()
+    snapshots.set(stream_length=100)
+    assert snapshots.error and "never pay" in snapshots.error
+    saga = SagaStateSpaceViewer()
+    saga.set(after_pivot="compensatable", retriable=2)
+    assert saga.error and "compensatable → pivot → retriable" in saga.error
+    saga.set(after_pivot="retriable")
+    assert saga.error is None

@@ -56,6 +56,8 @@ def delivery_outcomes(crash_pct: float, ack_loss_pct: float, poison_pct: float, 
     for name, value in (("crash_pct", crash_pct), ("ack_loss_pct", ack_loss_pct), ("poison_pct", poison_pct)):
         if not 0 <= value <= 100:
             raise ValueError(f"{name} must lie in [0, 100] %; got {value:g}")
+    if max_attempts < 1:
+        raise ValueError(f"max_attempts must be >= 1: every message is tried at least once; got {max_attempts}")
     out = {"semantics": list(SEMANTICS), "lost": [], "duplicates": [], "dead-lettered": [], "pending at end": []}
     for semantics in SEMANTICS:
         config = DeliveryConfig(messages=messages, consumer_crash_probability=crash_pct / 100,
@@ -76,6 +78,7 @@ def delivery_outcomes(crash_pct: float, ack_loss_pct: float, poison_pct: float, 
         + [{"ack_loss_pct": a} for a in (0.0, 5.0, 20.0)]
         + [{"poison_pct": p, "dead_letter": d} for p in (0.0, 2.0) for d in (True, False)]
         + [{"max_attempts": m} for m in (1, 3, 5)]
+        + [{"max_attempts": 0}]                                  # no attempt at all: a message
         + [{"crash_pct": 5.0, "ack_loss_pct": 0.0, "poison_pct": 0.0, "max_attempts": 3, "dead_letter": True}]
     ),
 )
@@ -92,7 +95,7 @@ class DeliverySemanticsExplorer(CourseWidget):
                                                 description="producer acks lost (%)", style=_STYLE),
             "poison_pct": widgets.FloatSlider(value=0.0, min=0.0, max=5.0, step=0.5,
                                               description="poison messages (%)", style=_STYLE),
-            "max_attempts": widgets.IntSlider(value=3, min=1, max=5, description="attempts before DLQ",
+            "max_attempts": widgets.IntSlider(value=3, min=0, max=5, description="attempts before DLQ",
                                               style=_STYLE),
             "dead_letter": widgets.Checkbox(value=True, description="dead-letter queue"),
         }
@@ -118,7 +121,8 @@ class DeliverySemanticsExplorer(CourseWidget):
         lost, dup = self.view["lost"], self.view["duplicates"]
         self.answer.value = _table([
             (f"{s}: lost / duplicated", f"{lost[i]} / {dup[i]}") for i, s in enumerate(SEMANTICS)
-        ] + [("stuck behind a poison message (no DLQ)", str(max(self.view["pending at end"])))])
+        ] + [("retry policy", f"{max_attempts} attempt(s), then " + ("the DLQ" if dead_letter else "retry forever")),
+             ("stuck behind a poison message (no DLQ)", str(max(self.view["pending at end"])))])
 
 
 # --------------------------------------------------------------------------- consumer lag
@@ -149,6 +153,7 @@ def lag_view(partitions: int, consumers: int, publish_rate: float, consumer_rate
         + [{"consumers": c} for c in (1, 3, 4, 8, 24)]
         + [{"publish_rate": r} for r in (10.0, 400.0, 2000.0)]
         + [{"consumer_rate": r} for r in (20.0, 100.0, 500.0)]
+        + [{"consumer_rate": 0.0}]                               # a stopped consumer: a message
         + [{"initial_lag": b} for b in (0.0, 5000.0)]
         + [{"partitions": 6, "consumers": 4, "publish_rate": 600.0, "consumer_rate": 200.0,
             "initial_lag": 1000.0}]
@@ -167,7 +172,7 @@ class ConsumerLagDashboard(CourseWidget):
                                            style=_STYLE),
             "publish_rate": widgets.FloatSlider(value=600.0, min=10.0, max=2000.0, step=10.0,
                                                 description="publish rate (msg/s)", style=_STYLE),
-            "consumer_rate": widgets.FloatSlider(value=200.0, min=10.0, max=500.0, step=10.0,
+            "consumer_rate": widgets.FloatSlider(value=200.0, min=0.0, max=500.0, step=10.0,
                                                  description="one consumer (msg/s)", style=_STYLE),
             "initial_lag": widgets.FloatSlider(value=1000.0, min=0.0, max=10000.0, step=100.0,
                                                description="backlog per partition (msg)", style=_STYLE),
@@ -214,6 +219,13 @@ def snapshot_curve(event_cost_us: float, snapshot_write_ms: float, snapshot_read
     policy = SnapshotPolicy(event_cost=event_cost_us * 1e-6, snapshot_write=snapshot_write_ms * 1e-3,
                             snapshot_read=snapshot_read_ms * 1e-3, loads_per_append=loads_per_append)
     best = policy.best_interval()
+    replay_all = loads_per_append * policy.no_snapshot_cost(stream_length)
+    if policy.cost_per_command(best) >= replay_all:
+        raise ValueError(
+            f"snapshots never pay for a stream of {stream_length:,} events: the best interval costs "
+            f"{policy.cost_per_command(best) * 1000:.3g} ms per command, replaying every event "
+            f"{replay_all * 1000:.3g} ms — keep folding from the start"
+        )
     return {
         "intervals": INTERVALS,
         "total_ms": policy.cost_per_command(INTERVALS) * 1000,
@@ -234,6 +246,8 @@ def snapshot_curve(event_cost_us: float, snapshot_write_ms: float, snapshot_read
         + [{"snapshot_read_ms": r} for r in (0.0, 2.0, 20.0)]
         + [{"loads_per_append": x} for x in (0.1, 1.0, 10.0)]
         + [{"stream_length": n} for n in (100, 10_000, 1_000_000)]
+        + [{"event_cost_us": 10.0, "snapshot_write_ms": 50.0, "snapshot_read_ms": 2.0,
+            "loads_per_append": 1.0, "stream_length": 100}]            # snapshots never pay: a message
         + [{"event_cost_us": 10.0, "snapshot_write_ms": 50.0, "snapshot_read_ms": 2.0,
             "loads_per_append": 1.0, "stream_length": 50_000}]
     ),
@@ -271,7 +285,7 @@ class SnapshotCostCurve(CourseWidget):
                            line=dict(color="#d62728", dash="dashdot")),
             ],
             layout=dict(height=360, margin=dict(l=60, r=20, t=40, b=40),
-                        xaxis=dict(type="log", title="snapshot every k events"),
+                        xaxis=dict(type="log", title="snapshot every k events", exponentformat="power"),
                         yaxis=dict(type="log", title="ms per command", exponentformat="power"),
                         legend=dict(orientation="h", y=-0.25)),
         )

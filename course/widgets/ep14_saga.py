@@ -57,12 +57,16 @@ def _parse(description: str) -> tuple:
     return phase, int(i)
 
 
-def saga_view(compensatable: int, retriable: int) -> dict:
-    """Explore the saga with ``compensatable`` steps, a pivot and ``retriable`` steps; node positions."""
+def saga_view(compensatable: int, retriable: int, after_pivot: str = "retriable") -> dict:
+    """Explore the saga with ``compensatable`` steps, a pivot and ``retriable`` steps; node positions.
+
+    ``after_pivot="compensatable"`` makes the steps after the pivot compensatable: a design the
+    saga rules refuse (a ValueError saying why), since nothing after the pivot may be undone.
+    """
     compensatable = require_int("compensatable", compensatable, minimum=0, maximum=MAX_SIDE)
     retriable = require_int("retriable", retriable, minimum=0, maximum=MAX_SIDE)
     steps = ([Step(f"C{i + 1}", "compensatable") for i in range(compensatable)] + [Step("P", "pivot")]
-             + [Step(f"R{i + 1}", "retriable") for i in range(retriable)])
+             + [Step(f"R{i + 1}", after_pivot) for i in range(retriable)])
     result = explore(saga_model(steps), keep_graph=True, stop_at_first=False)
     nodes, edges = result.graph
     n = len(steps)
@@ -109,6 +113,7 @@ def _label(state, steps) -> str:
         [{"compensatable": c} for c in range(0, MAX_SIDE + 1, 3)]
         + [{"retriable": r} for r in range(0, MAX_SIDE + 1, 4)]
         + [{"compensatable": MAX_SIDE, "retriable": MAX_SIDE}, {"compensatable": 2, "retriable": 1}]
+        + [{"after_pivot": "compensatable"}, {"after_pivot": "retriable"}]   # the first breaks the rules
     ),
 )
 class SagaStateSpaceViewer(CourseWidget):
@@ -120,8 +125,10 @@ class SagaStateSpaceViewer(CourseWidget):
         return {
             "compensatable": widgets.IntSlider(value=2, min=0, max=MAX_SIDE,
                                                description="compensatable steps", style=_STYLE),
-            "retriable": widgets.IntSlider(value=1, min=0, max=MAX_SIDE, description="retriable steps",
+            "retriable": widgets.IntSlider(value=1, min=0, max=MAX_SIDE, description="steps after the pivot",
                                            style=_STYLE),
+            "after_pivot": widgets.Dropdown(options=["retriable", "compensatable"], value="retriable",
+                                            description="steps after the pivot are", style=_STYLE),
         }
 
     def figures(self):
@@ -142,8 +149,8 @@ class SagaStateSpaceViewer(CourseWidget):
         self.fig = go.FigureWidget(fig)
         return [self.answer, self.fig]
 
-    def update(self, compensatable, retriable):
-        self.view = view = saga_view(compensatable, retriable)
+    def update(self, compensatable, retriable, after_pivot):
+        self.view = view = saga_view(compensatable, retriable, after_pivot)
         ns = np.arange(1, view["steps"] + 1)
         with self.fig.batch_update():
             self.fig.data[0].x, self.fig.data[0].y = view["edge_x"], view["edge_y"]
