@@ -34,7 +34,7 @@ from collections import deque
 import numpy as np
 import pandas as pd
 
-from course.exploration.model import FinalInvariant, Invariant, StepInvariant
+from course.exploration.model import FinalInvariant, Invariant, Model, StepInvariant
 from course.exploration.results import Counterexample, Exploration, Step
 from course.validation import require_int
 
@@ -73,8 +73,10 @@ def _describe(model, state) -> str:
 
 
 def _is_final(model, state, actions=None) -> bool:
-    if hasattr(model, "is_final"):
+    overridden = getattr(type(model), "is_final", Model.is_final) is not Model.is_final
+    if overridden:
         return bool(model.is_final(state))
+    # The default rule, without asking the model for its actions a second time.
     return not (actions if actions is not None else list(model.actions(state)))
 
 
