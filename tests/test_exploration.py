@@ -183,7 +183,8 @@ def test_counterexample_table_and_timeline():
     assert table["step"].tolist() == list(range(len(violation) + 1))
     assert table.loc[1, "action"] == "gust" and bool(table.loc[1, "fault"])
     figure = timeline_figure(violation)
-    assert [trace.name for trace in figure.data] == ["action", "fault"]
+    assert [trace.name for trace in figure.data] == ["action", "fault", "violation"]
+    assert list(figure.data[2].x) == [len(violation)]
     assert list(figure.data[1].text) == ["gust"]
     with pytest.raises(ValueError, match="counterexample"):
         timeline_figure("not a trace")

@@ -17,7 +17,9 @@ The environment injects faults, each within a budget: a step **refused** (a comp
 step or the pivot fails for good; a retriable step fails for now); the orchestrator
 **crashes after the participant acted**, losing the reply; a **timeout**: the request is lost
 and the orchestrator sends it again; a **duplicate reply**: an earlier reply is delivered
-again. Participants are idempotent (``idempotent_participants=True``): they remember each
+again. A crash anywhere else changes nothing — the orchestrator's only memory is its
+log, so restarting it is calling it again — and a crash before the request left is a
+timeout. Participants are idempotent (``idempotent_participants=True``): they remember each
 request they carried out and answer a repeat from that record; a compensation of a step
 that never happened records a tombstone and refunds nothing.
 
