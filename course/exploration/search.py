@@ -120,9 +120,10 @@ def explore(model, max_states: int = 200_000, max_depth: int | None = None,
     (5, 5, 4, True)
     """
     _require_model(model)
-    require_int("max_states", max_states, minimum=1)
+    # Upper limits keep a typo (10**9) from filling the memory or running for hours.
+    require_int("max_states", max_states, minimum=1, maximum=10_000_000)
     if max_depth is not None:
-        require_int("max_depth", max_depth, minimum=0)
+        require_int("max_depth", max_depth, minimum=0, maximum=1_000_000)
     state_invariants, step_invariants, final_invariants = _split_invariants(model)
     start = model.initial_state()
     start_key = _key(model, start)
@@ -294,8 +295,8 @@ def random_walks(model, walks: int = 200, length: int = 100, seed: int = 0,
     (5, 21, 'bounded: not exhaustive (random walks: 3 x 7 steps, seed 0)')
     """
     _require_model(model)
-    require_int("walks", walks, minimum=1)
-    require_int("length", length, minimum=1)
+    require_int("walks", walks, minimum=1, maximum=1_000_000)
+    require_int("length", length, minimum=1, maximum=1_000_000)
     require_int("seed", seed, minimum=0)
     state_invariants, step_invariants, final_invariants = _split_invariants(model)
     rng = np.random.default_rng(seed)
