@@ -95,7 +95,11 @@ class Model:
         raise NotImplementedError("a model must define step(state, action)")
 
     def key(self, state) -> Hashable:
-        """The canonical form used to recognise a state seen before (default: the state)."""
+        """The canonical form used to recognise a state seen before (default: the state).
+
+        It must keep everything the future runs and the state invariants depend on: a state
+        whose key was seen before is neither expanded nor checked again.
+        """
         return state
 
     def describe(self, state) -> str:
