@@ -5,8 +5,8 @@ the others are followers that fetch from it, each message reaching follower r af
 seeded random delay (in order: a follower's log is always a prefix of the leader's). The
 **in-sync replica set (ISR)** is the leader plus the followers that have kept up; a follower
 that stops fetching (cut off at ``follower_cutoffs[r]``) leaves the ISR after
-``replica_lag_time_max`` seconds (Kafka's ``replica.lag.time.max.ms``, 30 s by default —
-shortened here so a run stays small).
+``replica_lag_time_max`` seconds (Kafka's broker setting ``replica.lag.time.max.ms``; short
+here so that a run stays small).
 
 The producer's ``acks`` setting says when a write counts as done:
 
