@@ -13,6 +13,7 @@ Modules (each small, named for what it holds):
 ``replication``    one replicated partition losing its leader: acks, ISR,
                    min.insync.replicas — what is lost, measured
 ``saga``           a linear saga: steps, its run with compensations, its O(n) state space
+``costs``          when event sourcing pays, in money and effort (Ep14 · 3-strategy)
 =================  ======================================================================
 
 Glossary (units): ``publish_rate`` and ``consumer_rate`` in messages per second; ``lag`` in
@@ -25,5 +26,5 @@ messages; times in seconds; ``version`` counts the events of one stream (1, 2, �
 >>> fold(ledger_apply, store.read("acct"), 0)
 7
 
-Taught in: Ep14 · 1-foundations.
+Taught in: Ep14 · 1-foundations (costs: 3-strategy).
 """
