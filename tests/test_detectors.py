@@ -118,3 +118,17 @@ def test_evaluate_refuses_unsorted_or_short_traces():
         evaluate_detector([0.0, 2.0, 1.0, 3.0], 3.0, window=2)
     with pytest.raises(ValueError, match="window"):
         evaluate_detector([0.0, 1.0, 2.0, 3.0], 3.0, window=5)
+
+
+def test_hostile_arguments_are_refused_by_name():
+    """Are a threshold beyond float range, a text probability and a single threshold refused
+    with a ValueError naming the parameter, and is a zero spread the deterministic limit?"""
+    with pytest.raises(ValueError, match="threshold"):
+        suspicion_delay(400.0, 1.0, 0.1)
+    with pytest.raises(ValueError, match="threshold"):
+        PhiAccrualDetector(threshold=1e30)
+    assert suspicion_delay(300.0, 1.0, 0.0) == 1.0 and math.isfinite(suspicion_delay(300.0, 1.0, 0.1))
+    with pytest.raises(ValueError, match="pause_probability"):
+        heartbeat_trace(10.0, seed=1, pause_probability="often")
+    with pytest.raises(ValueError, match="thresholds"):
+        threshold_tradeoff(heartbeat_trace(600.0, seed=1), 3.0, window=10)

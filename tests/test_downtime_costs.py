@@ -81,3 +81,18 @@ def test_budget_exhausted_share_counts_months_over_budget():
         budget_exhausted_share([1.0], slo=1.0)
     with pytest.raises(ValueError, match="monthly_minutes"):
         budget_exhausted_share([-1.0], slo=0.99)
+
+
+def test_hostile_arguments_are_refused_by_name():
+    """Are a number for the options, a non-mapping baseline and a model that returns no number
+    refused with a ValueError naming what is wrong?"""
+    with pytest.raises(ValueError, match="options"):
+        options_table(5.0, 1000.0)
+    with pytest.raises(ValueError, match="baseline"):
+        tornado(lambda a: a, 3.0)
+    with pytest.raises(ValueError, match="model"):
+        tornado(lambda a: None, {"a": 1.0})
+    with pytest.raises(ValueError, match="model"):
+        tornado("not a function", {"a": 1.0})
+    with pytest.raises(ValueError, match="b"):
+        tornado(lambda b: b, {"b": "two"})

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +39,13 @@ import pandas as pd
 from scipy import stats
 
 from course.sim.streams import spawn_generators
-from course.validation import require_array, require_int, require_non_negative, require_positive
+from course.validation import (
+    require_array,
+    require_int,
+    require_non_negative,
+    require_positive,
+    require_probability,
+)
 
 __all__ = [
     "MODELS", "phi", "suspicion_delay", "PhiAccrualDetector", "heartbeat_trace",
@@ -48,6 +55,16 @@ __all__ = [
 #: The gap models the detector knows.
 MODELS = ("normal", "exponential")
 _LN10 = math.log(10.0)
+#: Largest threshold: φ = 300 is a probability of 10^-300, about the smallest a float holds.
+MAX_THRESHOLD = 300.0
+
+
+def _threshold(threshold) -> float:
+    threshold = require_positive("threshold", threshold)
+    if threshold > MAX_THRESHOLD:
+        raise ValueError(f"threshold must be at most {MAX_THRESHOLD:g} (a probability of 10^-{MAX_THRESHOLD:g}); "
+                         f"got {threshold:g}")
+    return threshold
 
 
 def _model(model: str) -> str:
@@ -89,20 +106,22 @@ def suspicion_delay(threshold: float, mean: float, std: float = 0.0, model: str 
     """Seconds after the last heartbeat at which φ reaches ``threshold`` (> 0).
 
     The inverse of :func:`phi`: the gap that is exceeded with probability 10^(−threshold).
-    Normal model: mean + std · z with z the upper 10^(−threshold) quantile of N(0, 1);
-    exponential: threshold · mean · ln 10.
+    Normal model: mean + std · z with z the upper 10^(−threshold) quantile of N(0, 1) (just
+    ``mean`` when ``std`` = 0); exponential: threshold · mean · ln 10. ``threshold`` at most 300.
 
     >>> round(suspicion_delay(3.0, mean=1.0, std=0.1), 4)
     1.309
     >>> round(suspicion_delay(3.0, mean=1.0, model="exponential"), 4)
     6.9078
     """
-    threshold = require_positive("threshold", threshold)
+    threshold = _threshold(threshold)
     model = _model(model)
     mean = require_positive("mean", mean)
     std = require_non_negative("std", std)
     if model == "exponential":
         return threshold * mean * _LN10
+    if std == 0:
+        return mean
     return float(mean + std * stats.norm.isf(10.0 ** (-threshold)))
 
 
@@ -124,7 +143,7 @@ class PhiAccrualDetector:
 
     def __init__(self, threshold: float = 8.0, window: int = 100, model: str = "normal",
                  min_std: float = 0.0):
-        self.threshold = require_positive("threshold", threshold)
+        self.threshold = _threshold(threshold)
         self.window = require_int("window", window, minimum=2, maximum=1_000_000)
         self.model = _model(model)
         self.min_std = require_non_negative("min_std", min_std)
@@ -192,8 +211,7 @@ def heartbeat_trace(duration: float, seed, interval: float = 1.0, base_delay: fl
     base_delay = require_non_negative("base_delay", base_delay)
     jitter = require_non_negative("jitter", jitter)
     pause_mean = require_non_negative("pause_mean", pause_mean)
-    if not 0 <= pause_probability <= 1:
-        raise ValueError(f"pause_probability must be a probability in [0, 1]; got {pause_probability!r}")
+    pause_probability = require_probability("pause_probability", pause_probability)
     jitter_stream, pause_stream = spawn_generators(seed, 2)
     count = int(math.floor(duration / interval + 1e-9)) + 1
     sent = np.arange(count) * interval
@@ -251,7 +269,7 @@ def evaluate_detector(arrivals, threshold: float, window: int = 100, model: str 
     arrivals = require_array("arrivals", arrivals, min_length=3, non_negative=True)
     if np.any(np.diff(arrivals) < 0):
         raise ValueError("arrivals must be sorted in time (the order heartbeats arrive in)")
-    threshold = require_positive("threshold", threshold)
+    threshold = _threshold(threshold)
     window = require_int("window", window, minimum=2)
     if window > arrivals.size - 2:
         raise ValueError(f"window must be <= {arrivals.size - 2} (the trace has {arrivals.size} heartbeats); "
@@ -288,6 +306,8 @@ def threshold_tradeoff(arrivals, thresholds, window: int = 100, model: str = "no
     >>> table["false_suspicions"].tolist()
     [301, 42, 10]
     """
+    if isinstance(thresholds, str | bytes) or not isinstance(thresholds, Iterable):
+        raise ValueError(f"thresholds must be a list of thresholds (numbers > 0); got {thresholds!r}")
     rows = [evaluate_detector(arrivals, t, window, model, min_std).__dict__ for t in thresholds]
     if not rows:
         raise ValueError("thresholds must hold at least one threshold")

@@ -35,7 +35,13 @@ import pandas as pd
 
 from course.sim.distributions import Lognormal
 from course.sim.streams import spawn_generators
-from course.validation import require_int, require_non_negative, require_open_unit, require_positive
+from course.validation import (
+    require_finite,
+    require_int,
+    require_non_negative,
+    require_open_unit,
+    require_positive,
+)
 
 __all__ = [
     "HOURS_PER_YEAR", "MINUTES_PER_MONTH", "RedundancyOption", "downtime_cost_per_year",
@@ -99,6 +105,8 @@ def options_table(options: Iterable[RedundancyOption], cost_per_hour_down: float
     >>> table[["option", "total_cost", "cheapest"]].round(0).to_dict("records")
     [{'option': 'single', 'total_cost': 87600.0, 'cheapest': False}, {'option': 'pair', 'total_cost': 40876.0, 'cheapest': True}]
     """
+    if isinstance(options, str | bytes | RedundancyOption) or not isinstance(options, Iterable):
+        raise ValueError(f"options must be a list of RedundancyOption objects; got {options!r}")
     options = list(options)
     if not options:
         raise ValueError("options must hold at least one RedundancyOption")
@@ -158,17 +166,27 @@ def tornado(model: Callable[..., float], baseline: Mapping[str, float], spread: 
     1  volume -10.0  10.0   20.0
     """
     spread = require_open_unit("spread", spread)
-    if not baseline:
-        raise ValueError("baseline must name at least one input")
-    centre = float(model(**baseline))
+    if not callable(model):
+        raise ValueError(f"model must be a function of the inputs returning a number; got {model!r}")
+    if not isinstance(baseline, Mapping) or not baseline:
+        raise ValueError("baseline must be a dict naming at least one input and its value")
+    baseline = {str(name): require_finite(str(name), value) for name, value in baseline.items()}
+    centre = _number(model(**baseline))
     rows = []
     for name, value in baseline.items():
-        value = float(value)
-        low = float(model(**{**baseline, name: value * (1 - spread)})) - centre
-        high = float(model(**{**baseline, name: value * (1 + spread)})) - centre
+        low = _number(model(**{**baseline, name: value * (1 - spread)})) - centre
+        high = _number(model(**{**baseline, name: value * (1 + spread)})) - centre
         rows.append({"input": name, "low": low, "high": high, "swing": abs(high - low)})
     table = pd.DataFrame(rows)
     return table.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _number(value) -> float:
+    """The model's result as a finite float, or a ValueError that says what the model returned."""
+    try:
+        return require_finite("model(...)", value)
+    except ValueError:
+        raise ValueError(f"model must return a finite number; it returned {value!r}") from None
 
 
 def monthly_downtime_minutes(incidents_per_month: float, mean_minutes: float, months: int, seed,
