@@ -18,7 +18,9 @@ timeout), a transition function and invariants — and the engine
 ``results``            Exploration, Counterexample, Step: what a search returns
 ``timeline``           timeline_figure: a counterexample drawn actor by step
 ``canonical``          freeze: a hashable canonical form of a learner's dicts and sets
-``models``             the Ep14 models: idempotent consumer, saga orchestrator
+``linearizability``   check_register: is a register's history linearizable (Ep16)
+``models``             the Ep14 models (idempotent consumer, saga orchestrator) and
+                       Ep16's quorum register
 =====================  ==============================================================
 
 Ep13's breaker explorer (:mod:`course.patterns.explorer`) is one model on this engine.

@@ -8,6 +8,10 @@
                        retriable steps: refusals, crashes, timeouts, duplicate replies;
                        nothing after the pivot compensated, reverse order, all done or
                        all compensated (Ep14)
+``quorum``             a register on N replicas with R/W quorums, your read and write
+                       decisions: every failure subset and message order, sloppy
+                       quorum with hinted handoff; "every history is linearizable"
+                       (Ep16)
 =====================  ==============================================================
 
 Ep13's circuit-breaker model lives beside the breaker, in :mod:`course.patterns.explorer`.
