@@ -69,3 +69,9 @@ def test_warmup_and_bad_arguments():
             simulate_replicated(**args)
     with pytest.raises(ValueError, match="seed"):
         simulate_replicated(2, 1, 0.05, 0.5, horizon=100, seed=-1)
+
+
+def test_a_lifetime_without_a_mean_is_refused():
+    """Is a lifetime sampler with no stated mean refused by name, rather than failing inside?"""
+    with pytest.raises(ValueError, match="lifetime"):
+        simulate_replicated(2, 1, 0.1, 1.0, horizon=10, seed=1, lifetime=lambda rng, size: rng.random(size))

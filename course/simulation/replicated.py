@@ -86,6 +86,7 @@ class _Run:
         self.lifetimes, self.repairs = lifetimes, repairs
         self.start, self.end = start, end
         self.failed = 0
+        self.failures = 0
         self.down_time = 0.0
         self.outages, self.outage_time = 0, 0.0
         self.went_down_at = math.nan
@@ -108,6 +109,9 @@ class _Run:
                                 "failed": self.failed, "up": self.up})
 
     def fail(self, replica: int) -> None:
+        self.failures += 1
+        if self.failures > MAX_EVENTS:  # lifetimes far shorter than their stated mean: stop, do not hang
+            raise ValueError(f"lifetime draws are far shorter than its mean: over {MAX_EVENTS:,} failures in one run")
         was_up = self.up
         self.failed += 1
         if was_up and not self.up:
@@ -177,6 +181,9 @@ def simulate_replicated(units: int, required: int, failure_rate: float, repair_r
                 else as_distribution("lifetime", lifetime))
     repair_time = (exponential_with_rate("repair_rate", repair_rate) if repair_time is None
                    else as_distribution("repair_time", repair_time))
+    if not (isinstance(lifetime.mean, int | float) and lifetime.mean > 0):
+        raise ValueError("lifetime must have a known mean > 0 (as in Sampler(function, mean=...)); "
+                         f"got {lifetime!r}")
     expected_events = 2 * units * (warmup + horizon) * replications / lifetime.mean
     if expected_events > MAX_EVENTS:
         raise ValueError(
