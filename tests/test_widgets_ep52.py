@@ -166,7 +166,8 @@ def test_composer_table_shows_downtime_per_year_and_month():
     composer.set(spec="series(5*svc=0.999)")
     assert round(composer.tree.availability, 4) == 0.995
     minutes = composer.tree.unavailability * 525_600
-    assert composer.fig.data[0].x[0] == pytest.approx(minutes, rel=1e-12)
+    assert composer.fig.data[0].x[-1] == pytest.approx(minutes, rel=1e-12)     # the root, drawn at the top
+    assert composer.fig.data[0].y[-1].startswith("1 ")
     assert len(composer.fig.data[0].y) == 6          # the root and its five parts
     assert "43.7 h" in composer.answer.value          # 0.004990 × 8760 h
 

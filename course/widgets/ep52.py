@@ -248,7 +248,6 @@ class AvailabilityComposer(CourseWidget):
             height=420,
         )
         self.fig.update_xaxes(type="log", exponentformat="power")
-        self.fig.update_yaxes(autorange="reversed")
         return [self.answer, self.fig]
 
     def update(self, spec, target_nines):
@@ -259,8 +258,10 @@ class AvailabilityComposer(CourseWidget):
         minutes = [block.unavailability * MINUTES_PER_YEAR for _, _, block in rows]
         with self.fig.batch_update():
             # A block that never fails has no place on a log axis: leave its bar out (None).
-            self.fig.data[0].x = [m if m > 0 else None for m in minutes]
-            self.fig.data[0].y = labels
+            # A category axis draws its first category at the bottom: list the tree bottom-up so
+            # the root reads first, at the top (plotly.js rewrites autorange="reversed").
+            self.fig.data[0].x = [m if m > 0 else None for m in reversed(minutes)]
+            self.fig.data[0].y = labels[::-1]
             self.fig.data[1].x, self.fig.data[1].y = [allowed, allowed], [labels[0], labels[-1]]
             self.fig.layout.height = max(300, 90 + 26 * len(rows))
         header = ("<tr><th style='text-align:left'>block</th><th>availability</th><th>nines</th>"
