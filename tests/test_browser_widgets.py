@@ -73,7 +73,9 @@ def _first_control(name):
         keys = [key for key, c in W[name].inputs.items() if type(c).__name__.endswith(suffixes)]
         for index, key in enumerate(keys):
             control = W[name].inputs[key]
-            if not control.disabled and (kind == "number" or control.value < control.max):
+            # a log slider's max is an exponent: compare its value with base ** max
+            top = control.base ** control.max if hasattr(control, "base") else control.max
+            if not control.disabled and (kind == "number" or control.value < top):
                 print(json.dumps([key, index, kind]))
                 return
     print(json.dumps(None))
