@@ -29,6 +29,7 @@ Taught in: Ep18 · 1-foundations.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
@@ -226,10 +227,15 @@ def _traffic(fleet: Fleet, load: float, requests: int, mean_service: float, seed
     arrivals = np.cumsum(arrivals_rng.exponential(1.0 / arrival_rate, requests))
     work = work_rng.exponential(mean_service, requests)
     clients = client_rng.integers(0, CLIENTS, requests)
-    ring = Ring(fleet.labels, vnodes=100)
-    owner_of_client = ring.locate(key_hashes(range(CLIENTS)))
+    owner_of_client = _client_owners(fleet.labels)
     draws = choice_rng.random((2, requests))
     return arrivals, work, owner_of_client[clients].astype(np.int64), draws
+
+
+@cache
+def _client_owners(labels: tuple) -> np.ndarray:
+    """The server owning each client key on a ring of ``labels`` (100 virtual nodes each)."""
+    return Ring(labels, vnodes=100).locate(key_hashes(range(CLIENTS)))
 
 
 def simulate_balancer(policy: str, fleet: Fleet | None = None, load: float = 0.7, requests: int = 20_000,
