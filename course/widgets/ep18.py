@@ -118,7 +118,7 @@ class PolicyRace(CourseWidget):
         self.fig.update_layout(
             title="Which policy keeps the 99th percentile low as load grows?", height=420,
             xaxis_title="load (offered work / real capacity of the fleet)",
-            yaxis_title="p99 response time (ms, log axis)", yaxis_type="log",
+            yaxis_title="p99 response time (ms, log axis)", yaxis_type="log", yaxis_exponentformat="power",
             margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.25))
         self._drawn = None
         for slowdown in SLOWDOWNS:      # both races now, so that no slider move waits for a simulation
@@ -227,10 +227,12 @@ class BallsInBins(CourseWidget):
         self.fig.update_layout(
             title="How full is the fullest bin as n grows? Simulation beside the leading terms", height=400,
             xaxis_title="bins n = balls (log axis)", yaxis_title="balls in the fullest bin", xaxis_type="log",
+            xaxis_exponentformat="power",
             margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.3))
         self.hist = go.FigureWidget(data=[go.Bar(x=[0, 1], y=[1, 1], name="bins")])
         self.hist.update_layout(
             title="How many bins hold k balls? (seed 0, log axis)", height=300, yaxis_type="log",
+            yaxis_exponentformat="power",
             xaxis_title="balls in a bin k", yaxis_title="bins", margin=dict(l=60, r=20, t=50, b=50))
         return [self.answer, self.fig, self.hist]
 
