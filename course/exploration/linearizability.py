@@ -65,7 +65,8 @@ class Operation:
 
     def __str__(self) -> str:
         end = "…" if self.response is None else f"{self.response:g}"
-        return f"{self.client}: {self.kind} {self.value} [{self.invoke:g}, {end}]"
+        value = "?" if self.value is None and self.kind == "read" else self.value
+        return f"{self.client}: {self.kind} {value} [{self.invoke:g}, {end}]"
 
 
 @dataclass(frozen=True)
