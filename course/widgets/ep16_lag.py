@@ -80,7 +80,7 @@ class ReplicationLagViewer(CourseWidget):
     def figures(self):
         self.answer = widgets.HTML()
         self.fig = go.FigureWidget(
-            data=[go.Scattergl(x=[], y=[], mode="markers", marker=dict(size=3), name="lag of each event"),
+            data=[go.Scatter(x=[], y=[], mode="markers", marker=dict(size=3), name="lag of each event"),
                   go.Scatter(x=[], y=[], mode="lines", name="alert threshold", line=dict(dash="dash", color="#d62728"))],
             layout=dict(height=320, margin=dict(l=60, r=20, t=40, b=40), xaxis_title="commit time (s)",
                         yaxis_title="lag to the read side (ms)",
