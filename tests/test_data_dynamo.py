@@ -94,3 +94,20 @@ def test_concurrent_writes_become_siblings_and_anti_entropy_repairs_a_replica():
     store.data[home[2]].pop("k")
     found = store.anti_entropy(home[0], home[2])
     assert found["keys"] == ["k"] and store.data[home[2]]["k"] == store.data[home[0]]["k"]
+
+
+def test_sloppy_quorum_can_read_stale_even_with_r_plus_w_above_n():
+    """R = W = 2 of N = 3: a write taken by stand-ins that then fail is missed by a later read quorum."""
+    store = DynamoStore(NODES, n=3, r=2, w=2)
+    store.put("k", "v1")
+    home = store.preference_list("k")
+    store.fail(home[0])
+    store.fail(home[1])
+    context = store.get("k")["context"]
+    second = store.put("k", "v2", context=context)
+    standins = [node for node, hint in store.targets("k") if hint is not None]
+    assert second["hinted"] == 2 and len(standins) == 2
+    for node in standins:
+        store.fail(node)                                  # the hint holders crash before handing off
+    assert store.recover(home[0]) == 0 and store.recover(home[1]) == 0
+    assert [v for _, v in store.get("k")["versions"]] == ["v1"]   # stale, although R + W > N
