@@ -11,7 +11,7 @@ from course.data.cqrs import refresh_tradeoff, simulate_read_side
 def test_mean_lag_matches_relay_delay_plus_mm1_time_in_system():
     """At λ = 50/s, μ = 100/s, d = 0.2 s: is the measured mean lag within 3 % of 0.2 + 1/50 s (seeded)?"""
     run = simulate_read_side(50.0, 0.01, 0.2, 2000.0, seed=16, engine="recursion")
-    assert run.mean_lag() == pytest.approx(0.2 + 1 / 50, rel=0.03)
+    assert run.mean_read_lag() == pytest.approx(0.2 + 1 / 50, rel=0.03)
     assert run.percentile(99) > run.percentile(50) >= 0.2
 
 
@@ -19,14 +19,14 @@ def test_event_loop_and_recursion_give_the_same_times_to_the_last_bit():
     """Does the event-loop simulation equal Lindley's recursion exactly, with relay jitter?"""
     a = simulate_read_side(40.0, 0.02, 0.1, 300.0, seed=3, relay_jitter=0.05)
     b = simulate_read_side(40.0, 0.02, 0.1, 300.0, seed=3, relay_jitter=0.05, engine="recursion")
-    assert np.array_equal(a.visible, b.visible) and len(a.lag) > 10_000
+    assert np.array_equal(a.visible, b.visible) and len(a.read_lag) > 10_000
 
 
 def test_alert_counts_breaches_and_bad_input_is_named():
     """Does the alert count events over the threshold, and are unstable settings refused by name?"""
     run = simulate_read_side(80.0, 0.01, 0.0, 600.0, seed=5, engine="recursion")
     alert = run.alert(0.2)
-    assert alert["events over"] == int((run.lag > 0.2).sum()) > 0 and alert["first breach at"] is not None
+    assert alert["events over"] == int((run.read_lag > 0.2).sum()) > 0 and alert["first breach at"] is not None
     assert run.alert(1e9)["first breach at"] is None
     with pytest.raises(ValueError, match="write_rate × apply_time"):
         simulate_read_side(100.0, 0.01, 0.0, 10.0, seed=1)

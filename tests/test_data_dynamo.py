@@ -6,7 +6,7 @@ from math import comb
 
 import pytest
 
-from course.data.dynamo import DynamoStore, QuorumNotMet
+from course.data.dynamo import DynamoStore, QuorumNotMetError
 from course.data.merkle import MerkleTree
 from course.data.quorums import quorum_latency, simulate_stale_reads, stale_read_probability
 from course.data.vclock import compare, increment, merge, reconcile
@@ -77,7 +77,7 @@ def test_preference_list_sloppy_quorum_and_hinted_handoff():
     strict = DynamoStore(NODES, n=3, r=2, w=2, sloppy=False)
     for node in strict.preference_list("cart:9")[:2]:
         strict.fail(node)
-    with pytest.raises(QuorumNotMet):
+    with pytest.raises(QuorumNotMetError):
         strict.put("cart:9", "book")
 
 

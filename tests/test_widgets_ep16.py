@@ -58,8 +58,8 @@ def test_lag_viewer_draws_the_simulated_lag_and_refuses_an_overloaded_projector(
     widget = ReplicationLagViewer()
     widget.set(write_rate=50.0, apply_time_ms=10.0, relay_delay_ms=200.0, relay_jitter_ms=0.0, alert_ms=250.0)
     run = simulate_read_side(50.0, 0.01, 0.2, EVENTS / 50.0, LAG_SEED, engine="recursion")
-    np.testing.assert_allclose(widget.fig.data[1 - 1].y, 1000 * run.lag)
-    assert widget.view["share over"] == pytest.approx(float(np.mean(run.lag > 0.25)))
+    np.testing.assert_allclose(widget.fig.data[1 - 1].y, 1000 * run.read_lag)
+    assert widget.view["share over"] == pytest.approx(float(np.mean(run.read_lag > 0.25)))
     widget.set(apply_time_ms=25.0)
     assert widget.error and "falls behind" in widget.error
     assert lag_view(10.0, 1.0, 0.0, 1e6)["first breach at"] is None

@@ -13,7 +13,7 @@ T seconds (cost ∝ rows/T, a read sees data D + U(0, T) old, mean D + T/2); an 
 refresh applies each change (cost ∝ write rate, staleness = the projector's lag).
 
 >>> run = simulate_read_side(write_rate=50.0, apply_time=0.01, relay_delay=0.2, duration=600.0, seed=16)
->>> round(run.mean_lag(), 2), round(0.2 + 1 / (100 - 50), 2)
+>>> round(run.mean_read_lag(), 2), round(0.2 + 1 / (100 - 50), 2)
 (0.22, 0.22)
 
 Taught in: Ep16 · 1-foundations.
@@ -35,31 +35,31 @@ __all__ = ["ReadSideRun", "simulate_read_side", "refresh_tradeoff"]
 
 @dataclass(frozen=True)
 class ReadSideRun:
-    """Commit and visibility time (s) of every event of one run; ``lag = visible − committed``."""
+    """Commit and visibility time (s) of every event of one run; ``read_lag = visible − committed`` (s)."""
 
     committed: np.ndarray
     visible: np.ndarray
     duration: float
 
     @property
-    def lag(self) -> np.ndarray:
+    def read_lag(self) -> np.ndarray:
         """Seconds from commit on the write side to visibility on the read side, per event."""
         return self.visible - self.committed
 
-    def mean_lag(self) -> float:
+    def mean_read_lag(self) -> float:
         """Mean lag (s)."""
-        return float(self.lag.mean())
+        return float(self.read_lag.mean())
 
     def percentile(self, q: float) -> float:
         """The q-th percentile of the lag (s), q in [0, 100]."""
         if not 0 <= q <= 100:
             raise ValueError(f"q must lie in [0, 100]; got {q:g}")
-        return float(np.percentile(self.lag, q))
+        return float(np.percentile(self.read_lag, q))
 
     def alert(self, threshold: float) -> dict:
         """How often lag exceeded ``threshold`` seconds: share of events, and the first breach time (s)."""
         require_non_negative("threshold", threshold)
-        over = self.lag > threshold
+        over = self.read_lag > threshold
         first = float(self.committed[over][0]) if over.any() else None
         return {"threshold": threshold, "share over": float(over.mean()), "events over": int(over.sum()),
                 "first breach at": first}
@@ -76,7 +76,7 @@ def simulate_read_side(write_rate: float, apply_time: float, relay_delay: float,
     visible[i] = max(arrived[i], visible[i−1]) + apply[i] (what the widgets use: no heap).
 
     >>> run = simulate_read_side(10.0, 0.01, 0.5, 60.0, seed=1)
-    >>> bool((run.lag >= 0.5).all())
+    >>> bool((run.read_lag >= 0.5).all())
     True
     """
     rate = require_positive("write_rate", write_rate)

@@ -35,10 +35,10 @@ from course.data.partitioners import Ring
 from course.data.quorums import check_nrw
 from course.data.vclock import increment, reconcile
 
-__all__ = ["DynamoStore", "QuorumNotMet"]
+__all__ = ["DynamoStore", "QuorumNotMetError"]
 
 
-class QuorumNotMet(RuntimeError):
+class QuorumNotMetError(RuntimeError):
     """A strict quorum could not be formed: too few healthy servers in the preference list."""
 
 
@@ -116,7 +116,7 @@ class DynamoStore:
         """Write ``value`` with the clock ``context`` (from a get) advanced by the coordinator."""
         targets = self.targets(key)
         if len(targets) < self.w:
-            raise QuorumNotMet(f"put needs W = {self.w} healthy replicas; {len(targets)} in reach")
+            raise QuorumNotMetError(f"put needs W = {self.w} healthy replicas; {len(targets)} in reach")
         coordinator = targets[0][0]
         clock = increment(context or {}, coordinator)
         for node, hint in targets:
@@ -130,7 +130,7 @@ class DynamoStore:
         """Versions from the first R reachable replicas, reconciled; ``context`` merges their clocks."""
         targets = self.targets(key)
         if len(targets) < self.r:
-            raise QuorumNotMet(f"get needs R = {self.r} healthy replicas; {len(targets)} in reach")
+            raise QuorumNotMetError(f"get needs R = {self.r} healthy replicas; {len(targets)} in reach")
         versions = [v for node, _ in targets[: self.r] for v in self.data[node].get(key, [])]
         versions = reconcile(versions)
         context: dict = {}

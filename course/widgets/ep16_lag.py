@@ -40,7 +40,7 @@ def lag_view(write_rate: float, apply_time_ms: float, relay_delay_ms: float, ale
                          f"{rate * apply_time_ms / 1000:.2f}): the read side falls behind for ever")
     run = simulate_read_side(rate, apply_time_ms / 1000, relay_delay_ms / 1000, EVENTS / rate, seed,
                              relay_jitter=relay_jitter_ms / 1000, engine="recursion")
-    lag = 1000 * run.lag
+    lag = 1000 * run.read_lag
     p50, p99, p999 = np.percentile(lag, [50, 99, 99.9])
     alert = run.alert(alert_ms / 1000)
     return {"time": run.committed, "lag_ms": lag, "p50": float(p50), "p99": float(p99), "p999": float(p999),
