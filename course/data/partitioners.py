@@ -130,13 +130,13 @@ class Ring(_Partitioner):
 
     def shares(self) -> dict[str, float]:
         """Fraction of the hash space each server owns (its arcs: from the previous point to its own)."""
-        points = self.points.astype(object)  # exact integers: arcs of a 2**64 ring
-        arcs = [int(points[0]) + HASH_SPACE - int(points[-1])] + [
-            int(points[i]) - int(points[i - 1]) for i in range(1, len(points))]
-        totals = dict.fromkeys(self.nodes, 0)
-        for arc, owner in zip(arcs, self.point_owner):
-            totals[self.nodes[owner]] += arc
-        return {node: total / HASH_SPACE for node, total in totals.items()}
+        # uint64 subtraction wraps modulo 2**64, so the first arc (round the top) comes out right.
+        with np.errstate(over="ignore"):
+            arcs = np.diff(self.points, prepend=self.points[-1:])
+        if len(self.points) == 1:
+            arcs = np.array([HASH_SPACE - 1], dtype=np.uint64)  # one point owns the whole ring
+        totals = np.bincount(self.point_owner, weights=arcs.astype(np.float64), minlength=len(self.nodes))
+        return dict(zip(self.nodes, (totals / totals.sum()).tolist()))
 
     def _rebuild(self, nodes):
         return Ring(nodes, self.vnodes)
