@@ -17,11 +17,12 @@ from course.scaling.traces import diurnal_trace, flash_crowd_trace, seasonal_tra
 
 
 def test_hpa_rule_by_hand():
-    """⌈4 × 0.9/0.6⌉ = 6; 0.65/0.6 is within 10 %: stay; ⌈10 × 0.2/0.6⌉ = 4; ⌈3 × 0.7/0.6⌉ = 4 (3.5 exactly)."""
+    """⌈4 × 0.9/0.6⌉ = 6; 0.65/0.6 is within 10 %: stay; ⌈10 × 0.2/0.6⌉ = 4; 9 × 0.8/0.6 = 12, not 13."""
     assert hpa_desired(4, 0.9, 0.6) == 6
     assert hpa_desired(4, 0.65, 0.6) == 4 and hpa_desired(4, 0.54, 0.6) == 4   # 8.3 % and 10 % off
     assert hpa_desired(4, 0.53, 0.6) == 4                                       # 11.7 % off: ⌈3.53⌉ = 4
     assert hpa_desired(10, 0.2, 0.6) == 4 and hpa_desired(3, 0.7, 0.6) == 4
+    assert 9 * (0.8 / 0.6) == 12.000000000000002 and hpa_desired(9, 0.8, 0.6) == 12
 
 
 def test_hpa_scale_down_waits_for_the_stabilisation_window():

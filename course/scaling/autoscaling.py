@@ -50,7 +50,8 @@ def hpa_desired(current: int, metric: float, target: float, tolerance: float = 0
     ratio = metric / target
     if abs(ratio - 1.0) <= tolerance:
         return current
-    # Round the product first: 3 × 0.7/0.6 is 3.5000000000000004 in binary floating point.
+    # Round the product first: 9 × (0.8/0.6) is 12.000000000000002 in binary floating point,
+    # and a bare ceiling would ask for 13.
     return max(1, math.ceil(round(current * ratio, 9)))
 
 
