@@ -42,3 +42,15 @@ def test_refresh_tradeoff_numbers():
     assert t["incremental"]["mean staleness"] == pytest.approx(0.1 * 1e-3 / (2 * 0.9) + 1e-3)
     with pytest.raises(ValueError, match="interval must be >="):
         refresh_tradeoff(1_000_000, 1e-6, 100.0, 1e-3, 0.5)
+
+
+def test_full_refresh_staleness_matches_a_simulated_reader():
+    """Reads at random times against refreshes every T taking D: is the mean age D + T/2 and the max D + T?"""
+    rows, row_cost, interval = 500_000, 2e-6, 30.0          # D = 1 s
+    t = refresh_tradeoff(rows, row_cost, 10.0, 1e-3, interval)["full"]
+    rng = np.random.default_rng(7)
+    reads = rng.uniform(1.0, 3600.0, 200_000)
+    started = np.floor((reads - 1.0) / interval) * interval  # the last refresh published by then began here
+    age = reads - started
+    assert age.mean() == pytest.approx(t["mean staleness"], rel=0.01)
+    assert age.max() <= t["max staleness"] and age.min() >= 1.0
