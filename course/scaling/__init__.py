@@ -10,7 +10,9 @@
 * :mod:`course.scaling.autoscaling` — threshold rules with hysteresis, cooldown and consecutive
   readings, the Kubernetes HPA rule, predictive scaling, provisioning lag, SLO misses and cost;
 * :mod:`course.scaling.sharding` — hash, range, directory and geo sharding; hot ranges, hot keys,
-  balance = min/max and the keys moved by a split.
+  balance = min/max and the keys moved by a split;
+* :mod:`course.scaling.scenarios` — the seeded scenario suite (a slow server, a diurnal day, a
+  flash crowd) that scores a learner's balancer and controller against the references.
 
-Taught in: Ep18 · 1-foundations.
+Taught in: Ep18 · 1-foundations; the scenario suite in Ep18 · 2-implementation.
 """
