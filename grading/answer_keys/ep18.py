@@ -19,7 +19,13 @@ import math
 
 import numpy as np
 
-from course.scaling.autoscaling import AutoscalingRun, HPARule, PredictiveRule, ThresholdRule, simulate_autoscaling
+from course.scaling.autoscaling import (
+    AutoscalingRun,
+    HPARule,
+    PredictiveRule,
+    ThresholdRule,
+    simulate_autoscaling,
+)
 from course.scaling.costs import ScalingOption, compare_options
 from course.scaling.scenarios import find_flapping
 from course.scaling.traces import seasonal_trace
