@@ -62,3 +62,11 @@ def test_rebalancing_cost_of_a_split():
 def test_bad_input_names_the_parameter(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_write_keys_take_an_int_or_a_generator_seed():
+    """Is the seed used whatever its form (an int or a Generator), never silently replaced?"""
+    assert np.array_equal(write_keys("uniform", 100, seed=5), write_keys("uniform", 100, seed=np.random.default_rng(5)))
+    assert not np.array_equal(write_keys("uniform", 100, seed=5), write_keys("uniform", 100, seed=6))
+    with pytest.raises(ValueError, match="seed"):
+        write_keys("uniform", 100, seed=-1)

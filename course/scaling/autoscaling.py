@@ -207,6 +207,9 @@ def simulate_autoscaling(trace, controller, provisioning_lag: float = 180.0, cap
     ``capacity_per_instance`` is requests/s one instance serves at 100 % utilisation;
     ``provisioning_lag`` the seconds from asking for an instance to its first request (rounded
     up to whole steps); ``initial`` instances (default: enough for the first minute at 60 %).
+    The controller sees ``current`` = ready + booting instances and the utilisation of the ready
+    ones only — simpler than Kubernetes, which counts pods not yet ready as idle when it scales
+    up, so this model overshoots while instances boot.
 
     >>> flat = np.full(30, 300.0)
     >>> run = simulate_autoscaling(flat, HPARule(target=0.6), initial=5)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from course.data.hashes import key_hashes
+from course.sim.streams import spawn_generators
 from course.validation import require_int, require_probability
 
 __all__ = ["SCHEMES", "REGIONS", "assign_shards", "shard_loads", "balance", "write_keys", "heat_map",
@@ -96,7 +97,7 @@ def write_keys(pattern: str, writes: int = 20_000, key_space: int = 100_000, hot
     """
     writes = require_int("writes", writes, minimum=1, maximum=10_000_000)
     hot_share = require_probability("hot_share", hot_share)
-    rng = np.random.default_rng(np.random.SeedSequence(seed if isinstance(seed, int) else 0))
+    rng = spawn_generators(seed, 1)[0]
     if pattern == "monotonic":
         keys = key_space + np.arange(writes, dtype=np.int64)
     elif pattern == "uniform":
