@@ -12,7 +12,10 @@
 * :mod:`course.scaling.sharding` — hash, range, directory and geo sharding; hot ranges, hot keys,
   balance = min/max and the keys moved by a split;
 * :mod:`course.scaling.scenarios` — the seeded scenario suite (a slow server, a diurnal day, a
-  flash crowd) that scores a learner's balancer and controller against the references.
+  flash crowd) that scores a learner's balancer and controller against the references;
+* :mod:`course.scaling.costs` — scale up, out or shard in money: USL ceilings, headroom for the
+  provisioning lag, shards sized for the hottest one.
 
-Taught in: Ep18 · 1-foundations; the scenario suite in Ep18 · 2-implementation.
+Taught in: Ep18 · 1-foundations; the scenario suite in Ep18 · 2-implementation; the costs in
+Ep18 · 3-strategy.
 """
