@@ -52,6 +52,12 @@ MODULE_NAMES = [
     "course.theory.graphs",
     "course.simulation",
     "course.datasets",
+    "course.reliability.detectors",
+    "course.reliability.downtime_costs",
+    "course.simulation.replicated",
+    "course.simulation.closed",
+    "course.capacity.plans",
+    "course.events.costs",
 ]
 MODULES = [
     importlib.import_module(name)
@@ -71,6 +77,9 @@ RESULT_RECORDS = {
     "course.theory.coding.HammingDecoded",
     "course.simulation.results.QueueResult",
     "course.simulation.records.NetworkResult",
+    "course.reliability.detectors.DetectorQuality",
+    "course.simulation.replicated.ReplicatedRun",
+    "course.simulation.closed.ClosedRun",
 }
 
 # Abstract bases: never instantiated by learners; their subclasses are driven instead.
@@ -106,6 +115,16 @@ DOCUMENTED_NON_FINITE = {
     "course.theory.information.kl_divergence": ({"inf"}, "q gives probability 0 to an outcome p can produce"),
     "course.simulation.records.NetworkResult.to_frame": (
         {"nan"}, "service_start, service_end and service_time are NaN unless the visit was served"),
+    "course.reliability.detectors.phi": (
+        {"inf"}, "std = 0 past the mean (the deterministic limit), or a silence so many standard "
+                 "deviations (or means) long that φ passes 1.8e308: certainly dead"),
+    "course.simulation.replicated.ReplicatedRun": ({"nan"}, "mean_outage is NaN when no outage happened"),
+    "course.reliability.detectors.PhiAccrualDetector.phi": (
+        {"inf"}, "as phi: a silence past the mean with no spread in the gaps, or absurdly long"),
+    "course.reliability.downtime_costs.options_table": ({"inf"}, "nines of an option with A = 1"),
+    "course.events.costs.EventSourcingCase.break_even_multiplier": (
+        {"inf"}, "no history need at all (nothing to scale), or one so small that cost/benefit passes 1.8e308"),
+    "course.events.costs.EventSourcingCase.summary": ({"inf"}, "its break_even_multiplier"),
     "course.simulation.records.NetworkResult.node_summary": (
         {"nan"}, "means and intervals are NaN for a node with no (or fewer than `batches`) visits"),
 }
@@ -353,13 +372,71 @@ shards = st.one_of(
 )
 
 
+def heartbeat_arrivals():
+    """Sorted heartbeat times: seeded traces a detector can judge, and short hand-made ones."""
+    from course.reliability.detectors import heartbeat_trace
+
+    return st.one_of(
+        st.builds(heartbeat_trace, st.floats(5, 300), st.integers(0, 9)),
+        st.lists(st.floats(0, 1e4), max_size=12).map(sorted),
+    )
+
+
+def redundancy_options():
+    from course.reliability.downtime_costs import RedundancyOption
+
+    return st.builds(RedundancyOption, label, st.one_of(st.floats(0.9, 1), st.floats(1e-6, 1)),
+                     non_negative)
+
+
+def _price_times_volume(price, volume):
+    return price * volume
+
+
+def _sum_of_inputs(**inputs):
+    return sum(inputs.values())
+
+
+def _not_a_number(**inputs):
+    return "n/a"
+
+
+TORNADO_MODELS = [_price_times_volume, _sum_of_inputs, _not_a_number]
+baselines = st.dictionaries(st.sampled_from(["price", "volume", "x"]), st.floats(-1e4, 1e4),
+                            max_size=3)
+
+# Keyword inputs of event_sourcing_net_value: every field, now and then one left out or a stray.
+EVENT_SOURCING_FIELDS = [
+    "writes_per_day", "event_bytes", "replicas", "storage_price_per_gb_month", "build_hours",
+    "upkeep_hours_per_year", "hour_cost", "audits_per_year", "hours_saved_per_audit",
+    "temporal_queries_per_year", "hours_saved_per_temporal_query", "replays_per_year",
+    "hours_saved_per_replay", "years",
+]
+event_sourcing_inputs = st.tuples(
+    st.fixed_dictionaries({name: st.integers(1, 3) if name in {"replicas", "years"} else non_negative
+                           for name in EVENT_SOURCING_FIELDS}),
+    st.sampled_from([None, None, None, "years", "hour_cost", "colour"]),
+).map(lambda pair: ({key: value for key, value in pair[0].items() if key != pair[1]}
+                    | ({"colour": 1.0} if pair[1] == "colour" else {})))
+
+
+@st.composite
+def servers_per_hour(draw):
+    """Servers needed per hour: one row of hours, or equally likely scenarios x hours."""
+    hours = draw(st.integers(1, 24))
+    rows = draw(st.sampled_from([None, 1, 3]))
+    need = st.lists(st.integers(0, 40), min_size=hours, max_size=hours)
+    return draw(need) if rows is None else draw(st.lists(need, min_size=rows, max_size=rows))
+
+
 PLAUSIBLE = {
     # probabilities and fractions
     **dict.fromkeys(
         ["availability", "slo", "correlation", "error_ratio", "failure_probability",
          "slow_probability", "serial_fraction", "switchover_success", "independent",
          "common_mode", "target_probability", "target_level", "target_utilization", "alpha",
-         "beta", "crossover_probability", "edge_probability", "rewiring_probability"],
+         "beta", "crossover_probability", "edge_probability", "rewiring_probability",
+         "pause_probability", "spread"],
         probability,
     ),
     **dict.fromkeys(["confidence", "quantile", "damping"], st.one_of(open_unit, probability)),
@@ -372,7 +449,11 @@ PLAUSIBLE = {
          "mtbf", "peak_load", "capacity_per_server", "rate_sd", "scale",
          "shape", "time_in_system", "L", "W", "value", "offered_load", "target_time", "gamma",
          "arrival_cv", "service_cv", "tolerance", "level", "throughput", "service_time",
-         "system_throughput", "think_time", "snr", "bandwidth", "mean_degree", "distance_km"],
+         "system_throughput", "think_time", "snr", "bandwidth", "mean_degree", "distance_km",
+         "std", "min_std", "time", "now", "base_delay", "jitter", "pause_mean", "interval",
+         "duration", "horizon", "cost_per_year", "cost_per_hour_down", "mean_minutes",
+         "duration_cv", "incidents_per_month", "reserved_price", "on_demand_price",
+         *[name for name in EVENT_SOURCING_FIELDS if name not in {"replicas", "years"}]],
         non_negative,
     ),
     "variance": st.one_of(st.none(), non_negative),
@@ -384,7 +465,8 @@ PLAUSIBLE = {
     # whole numbers
     **dict.fromkeys(
         ["servers", "max_servers", "units", "required", "repair_crews", "replicas", "fanout",
-         "dependencies", "indent", "phases", "edges_per_node", "total_nodes"],
+         "dependencies", "indent", "phases", "edges_per_node", "total_nodes", "years",
+         "users", "replications", "months", "record_limit", "reserved"],
         small_int,
     ),
     "k": st.one_of(st.integers(0, 4), small_int),  # often at most the number of parts
@@ -452,7 +534,21 @@ PLAUSIBLE = {
     "latency": latencies(),
     "graph": graphs(),
     **dict.fromkeys(["service", "patience"], durations()),
-    "arrivals": st.one_of(st.none(), durations()),
+    # a node's arrival process, or a detector's heartbeat arrival times
+    "arrivals": st.one_of(st.none(), durations(), heartbeat_arrivals()),
+    **dict.fromkeys(["lifetime", "repair_time"], st.one_of(st.none(), durations())),
+    "elapsed": st.one_of(non_negative, st.lists(non_negative, max_size=6)),
+    "thresholds": st.one_of(st.lists(st.floats(0.1, 20), max_size=4), float_list),
+    # a detector's gap model, or a function of keyword inputs (tornado)
+    "model": st.one_of(st.sampled_from(["normal", "exponential"]), label,
+                       st.sampled_from(TORNADO_MODELS)),
+    "baseline": baselines,
+    **dict.fromkeys(["cheaper", "safer"], redundancy_options()),
+    "options": st.one_of(st.lists(redundancy_options(), max_size=4), float_list),
+    "monthly_minutes": st.one_of(st.lists(st.floats(0, 500), max_size=12), float_list),
+    "servers_per_hour": st.one_of(servers_per_hour(), float_list),
+    "route": st.lists(st.sampled_from(NODE_NAMES + ["zz"]), max_size=4),
+    "inputs": event_sourcing_inputs,
     "function": st.sampled_from(SAMPLER_FUNCTIONS),
     "network": simulation_networks(),
     **dict.fromkeys(["keep_waits", "include_warmup"], st.booleans()),
@@ -510,8 +606,79 @@ TYPICAL = {
     "network": st.builds(_textbook_network),
     "service": st.sampled_from([2.0, 4.0]).map(_exponential),
     "name": dataset_names(),
+    "reserved_price": st.just(0.6),
+    "on_demand_price": st.just(1.0),
+    "servers_per_hour": st.sampled_from([[4, 4, 6, 10, 6, 4], [[1, 2, 3], [3, 4, 5]]]),
+    "thresholds": st.just([1.0, 3.0, 8.0]),
+    "spread": st.just(0.2),
+    "model": st.sampled_from(["normal", "exponential", _price_times_volume]),
+    "baseline": st.just({"price": 2.0, "volume": 10.0}),
 }
 
+
+# Simulations whose work grows with a time span times a rate (events ≈ replicas · horizon ·
+# failure rate; requests ≈ users · duration / cycle) rather than with one size: each of
+# those arguments is a size of work there, drawn small when plausible and, when hostile,
+# only invalid or absurd (10¹², 10³⁰), never large-but-valid, so a call stays far below
+# CALL_LIMIT_SECONDS however busy the machine. They override PLAUSIBLE and TYPICAL.
+WORK_HOSTILE = st.one_of(
+    st.sampled_from([math.nan, math.inf, -math.inf, -1.0, -1, 0, 0.0, 1e308, 1e30, 10**30,
+                     None, "abc", "", [], [math.nan], True, (), {}, object()]),
+    st.floats(max_value=0, allow_infinity=True),
+    st.floats(min_value=1e12, allow_infinity=True),
+)
+
+
+def _short_lifetimes():
+    """Lifetimes of a replica, means 2 to 1,000 time units (or a sampler that lies about its mean)."""
+    from course.simulation import Deterministic, Exponential, Lognormal, Sampler
+
+    return st.one_of(
+        st.none(),
+        st.builds(Exponential, st.floats(1e-3, 0.5)),
+        st.builds(Deterministic, st.floats(2, 50)),
+        st.builds(Lognormal, st.floats(2, 100), st.floats(0.1, 3)),
+        st.builds(Sampler, st.sampled_from(SAMPLER_FUNCTIONS), st.one_of(st.none(), st.just(2.0))),
+    )
+
+
+def _station_times():
+    return st.dictionaries(st.sampled_from(NODE_NAMES), st.one_of(
+        st.floats(0.01, 0.5), st.sampled_from([0.0, -0.1, math.nan, "fast"])), max_size=3)
+
+
+_DETECTOR_WINDOW = {"window": st.one_of(st.integers(2, 60), small_int)}
+FUNCTION_PLAUSIBLE = {
+    "course.simulation.replicated.simulate_replicated": {
+        **dict.fromkeys(["units", "required", "repair_crews"], st.integers(1, 4)),
+        "failure_rate": st.floats(1e-3, 0.5),
+        "repair_rate": st.floats(0.05, 5),
+        "horizon": st.floats(1, 200),
+        "warmup": st.floats(0, 50),
+        "replications": st.integers(2, 5),
+        "record_limit": st.integers(0, 20),
+        "lifetime": _short_lifetimes(),
+    },
+    "course.simulation.closed.simulate_closed": {
+        "service_times": _station_times(),
+        "users": st.integers(1, 5),
+        "think_time": st.floats(0, 1),
+        "duration": st.floats(0.5, 10),
+        "warmup": st.one_of(st.none(), st.floats(0, 5)),
+        "batches": st.integers(2, 30),
+    },
+    "course.reliability.downtime_costs.monthly_downtime_minutes": {
+        "months": st.integers(1, 500),
+        "incidents_per_month": st.floats(0, 10),
+    },
+    "course.reliability.detectors.heartbeat_trace": {
+        "duration": st.floats(0.1, 1000),
+        "interval": st.floats(0.1, 10),
+    },
+    "course.reliability.detectors.PhiAccrualDetector": _DETECTOR_WINDOW,
+    "course.reliability.detectors.evaluate_detector": _DETECTOR_WINDOW,
+    "course.reliability.detectors.threshold_tradeoff": _DETECTOR_WINDOW,
+}
 
 def _damaged(word, actions):
     return [None if action == "erase" else value ^ 1 if action == "flip" else value
@@ -649,13 +816,24 @@ def draw_arguments(data, function, owner=None) -> dict:
     plausible = {**PLAUSIBLE, **owner_plausible(owner)}
     if mode == "typical":
         plausible = {**plausible, **TYPICAL, **owner_plausible(owner)}
+    work = FUNCTION_PLAUSIBLE.get(qualified(function), {}) if hasattr(function, "__qualname__") else {}
+    plausible = {**plausible, **work}
     arguments = {}
     for name, parameter in inspect.signature(function).parameters.items():
+        if parameter.kind is parameter.VAR_KEYWORD and name in plausible:
+            # keyword inputs drawn as a whole dict; when hostile, one of them spoiled
+            extra = dict(data.draw(plausible[name], label=name))
+            if mode == "hostile" and extra and data.draw(st.booleans(), label=f"spoil {name}"):
+                extra[data.draw(st.sampled_from(sorted(extra)), label="spoiled")] = data.draw(HOSTILE)
+            arguments.update(extra)
+            continue
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             continue
         if parameter.default is not parameter.empty and data.draw(st.booleans(), label=f"default {name}"):
             continue
-        if mode == "hostile":
+        if mode == "hostile" and name in work:
+            strategy = st.one_of(work[name], work[name], work[name], WORK_HOSTILE)
+        elif mode == "hostile":
             strategy = argument_strategy(name, plausible)
         else:
             strategy = plausible.get(name, FALLBACK)
@@ -788,3 +966,72 @@ def test_every_parameter_name_has_a_plausible_strategy():
                 if name not in PLAUSIBLE and name not in {"self", "args", "kwargs"}:
                     missing.add(f"{qualified(target)}({name})")
     assert not missing, f"add strategies for: {sorted(missing)}"
+
+
+def _zeros(rng, size):
+    return np.zeros(size)
+
+
+def _hostile_calls():
+    """Calls that once escaped as an infinity, a TypeError, a NaN or a hang (found by probing
+    past the draws above): each must now be refused with the library's own ValueError."""
+    from course.capacity.performance import LognormalLatency, fanout_quantile
+    from course.capacity.plans import best_reservation
+    from course.events.costs import EventSourcingCase, event_sourcing_net_value
+    from course.reliability import detectors, downtime_costs
+    from course.reliability.downtime_costs import RedundancyOption
+    from course.simulation import Sampler
+    from course.simulation.closed import simulate_closed
+    from course.simulation.replicated import simulate_replicated
+
+    case = dict(writes_per_day=1e308, event_bytes=1e308, replicas=3, storage_price_per_gb_month=1.0,
+                build_hours=0, upkeep_hours_per_year=0, hour_cost=1, audits_per_year=0,
+                hours_saved_per_audit=0, temporal_queries_per_year=0,
+                hours_saved_per_temporal_query=0, replays_per_year=0, hours_saved_per_replay=0)
+    return {
+        "suspicion_delay exponential inf": lambda: detectors.suspicion_delay(3, mean=1e308, model="exponential"),
+        "suspicion_delay normal inf": lambda: detectors.suspicion_delay(300, mean=1.0, std=1e308),
+        "heartbeat_trace inf": lambda: detectors.heartbeat_trace(10.0, 0, base_delay=1e308, jitter=1e308),
+        "evaluate_detector no time judged (NaN per hour)": lambda: detectors.evaluate_detector(
+            [0.0, 1.0, 1.0, 1.0], 3.0, window=2),
+        "evaluate_detector overflowing gaps": lambda: detectors.evaluate_detector(
+            [0.0, 1e308, 1.7e308, 1.75e308], 3.0, window=2),
+        "EventSourcingCase overflow": lambda: EventSourcingCase(**case),
+        "event_sourcing_net_value missing input": lambda: event_sourcing_net_value(replicas=1),
+        "event_sourcing_net_value unknown input": lambda: event_sourcing_net_value(**case, colour=1),
+        "monthly_downtime_minutes numpy's lam too large": lambda: downtime_costs.monthly_downtime_minutes(
+            1e30, 1.0, 1, seed=0),
+        "downtime_cost_per_year inf": lambda: downtime_costs.downtime_cost_per_year(5e-324, 1e308),
+        "break_even_cost_per_hour inf": lambda: downtime_costs.break_even_cost_per_hour(
+            RedundancyOption("a", 5e-324, 0.0), RedundancyOption("b", 1e-323, 1e308)),
+        "options_table inf": lambda: downtime_costs.options_table([RedundancyOption("a", 0.5, 1e308)], 1e308),
+        "tornado model without those inputs (TypeError)": lambda: downtime_costs.tornado(
+            lambda price, volume: price * volume, {"price": 1.0}),
+        "tornado swing overflow": lambda: downtime_costs.tornado(lambda x: x, {"x": 1.7e308}, 0.9),
+        "budget_exhausted_share ragged": lambda: downtime_costs.budget_exhausted_share([[1.0, 2.0], [3.0]], 0.9),
+        "best_reservation dict (TypeError)": lambda: best_reservation({}, 0.5, 1.0),
+        "best_reservation ragged": lambda: best_reservation([[1, 2], [3]], 0.5, 1.0),
+        "simulate_closed route a number (TypeError)": lambda: simulate_closed(
+            {"a": 0.01}, 5, users=1, think_time=0.0, duration=1.0, seed=0),
+        "simulate_replicated zero lifetimes and repairs (a hang)": lambda: simulate_replicated(
+            2, 1, 1.0, 1.0, horizon=10.0, seed=0, replications=2,
+            lifetime=Sampler(_zeros, 1.0), repair_time=Sampler(_zeros, 1.0)),
+        "fanout_quantile inf": lambda: fanout_quantile(LognormalLatency(1e308, 100), 10**9, 0.999999),
+    }
+
+
+HOSTILE_CALLS = _hostile_calls()
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_CALLS))
+def test_hostile_calls_are_refused(name):
+    """Is each hostile call found by probing refused by the library's own ValueError, quickly?"""
+    previous = signal.signal(signal.SIGALRM, _too_slow)
+    signal.alarm(CALL_LIMIT_SECONDS)
+    try:
+        with pytest.raises(ValueError) as refused:
+            HOSTILE_CALLS[name]()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    check_refusal(name, refused.value)

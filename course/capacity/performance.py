@@ -464,4 +464,4 @@ def fanout_quantile(latency, fanout: int, p: float) -> float:
         raise ValueError("latency must have a quantile(p) method, e.g. LognormalLatency")
     fanout = require_int("fanout", fanout, minimum=1)
     p = require_open_unit("p", p)
-    return float(latency.quantile(p ** (1.0 / fanout)))
+    return require_finite_result(float(latency.quantile(p ** (1.0 / fanout))), "latency", "fanout")

@@ -37,7 +37,11 @@ MAX_SERVERS = 1_000_000
 
 
 def _need(servers_per_hour) -> np.ndarray:
-    need = np.asarray(servers_per_hour, dtype=float)
+    try:
+        need = np.asarray(servers_per_hour, dtype=float)
+    except (TypeError, ValueError):  # text, dicts, ragged rows: say which argument, not numpy's words
+        raise ValueError("servers_per_hour must be a list of whole numbers of servers per hour "
+                         "(or equal-length rows of them, one per scenario)") from None
     if need.ndim not in (1, 2) or need.size == 0:
         raise ValueError("servers_per_hour must be a non-empty list of hours (or scenarios x hours)")
     if not np.all(np.isfinite(need)) or np.any(need < 0) or np.any(need != np.round(need)):

@@ -41,10 +41,16 @@ Taught in: Ep14 · 3-strategy.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import asdict, dataclass
 
-from course.validation import require_int, require_non_negative, require_positive
+from course.validation import (
+    require_finite_result,
+    require_int,
+    require_non_negative,
+    require_positive,
+)
 
 __all__ = ["EventSourcingCase", "DAYS_PER_MONTH", "event_sourcing_net_value"]
 
@@ -96,6 +102,10 @@ class EventSourcingCase:
                      "hour_cost", "audits_per_year", "hours_saved_per_audit", "temporal_queries_per_year",
                      "hours_saved_per_temporal_query", "replays_per_year", "hours_saved_per_replay"):
             require_non_negative(name, getattr(self, name))
+        # inputs fine one by one can still overflow together (1e308 writes a day of 1e308 bytes)
+        require_finite_result([self.cost, self.benefit], "writes_per_day", "event_bytes",
+                              "storage_price_per_gb_month", "hour_cost", "build_hours",
+                              "upkeep_hours_per_year", "hours_saved_per_*")
 
     @property
     def months(self) -> int:
@@ -182,4 +192,11 @@ def event_sourcing_net_value(**inputs) -> float:
     ...     hours_saved_per_temporal_query=0, replays_per_year=0, hours_saved_per_replay=0, years=1)
     1000.0
     """
+    fields = {field.name: field for field in dataclasses.fields(EventSourcingCase)}
+    unknown = sorted(set(inputs) - set(fields))
+    missing = [name for name, field in fields.items()
+               if name not in inputs and field.default is dataclasses.MISSING]
+    if unknown or missing:
+        raise ValueError(f"inputs must name each of {', '.join(fields)} (years may be left out); "
+                         f"unknown: {unknown or 'none'}, missing: {missing or 'none'}")
     return EventSourcingCase(**inputs).net_value

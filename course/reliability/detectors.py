@@ -41,6 +41,7 @@ from scipy import stats
 from course.sim.streams import spawn_generators
 from course.validation import (
     require_array,
+    require_finite_result,
     require_int,
     require_non_negative,
     require_positive,
@@ -119,10 +120,11 @@ def suspicion_delay(threshold: float, mean: float, std: float = 0.0, model: str 
     mean = require_positive("mean", mean)
     std = require_non_negative("std", std)
     if model == "exponential":
-        return threshold * mean * _LN10
+        return require_finite_result(threshold * mean * _LN10, "threshold", "mean")
     if std == 0:
         return mean
-    return float(mean + std * stats.norm.isf(10.0 ** (-threshold)))
+    return require_finite_result(float(mean + std * stats.norm.isf(10.0 ** (-threshold))),
+                                 "threshold", "mean", "std")
 
 
 class PhiAccrualDetector:
@@ -218,7 +220,7 @@ def heartbeat_trace(duration: float, seed, interval: float = 1.0, base_delay: fl
     delay = base_delay + jitter_stream.exponential(1.0, count) * jitter
     paused = pause_stream.random(count) < pause_probability
     delay += np.where(paused, pause_stream.exponential(1.0, count) * pause_mean, 0.0)
-    return np.sort(sent + delay)
+    return require_finite_result(np.sort(sent + delay), "duration", "base_delay", "jitter", "pause_mean")
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,10 @@ def evaluate_detector(arrivals, threshold: float, window: int = 100, model: str 
                          f"got {window}")
     model = _model(model)
     min_std = require_non_negative("min_std", min_std)
+    hours = (arrivals[-1] - arrivals[window]) / 3600
+    if not hours > 0:  # the rate per hour needs some time judged
+        raise ValueError("arrivals must span some time after the first window of gaps "
+                         f"(the last {arrivals.size - window} heartbeats all arrive at {arrivals[-1]:g} s)")
     gaps = np.diff(arrivals)
     means, stds = _window_statistics(gaps, window)
     stds = np.maximum(stds, min_std)
@@ -286,8 +292,8 @@ def evaluate_detector(arrivals, threshold: float, window: int = 100, model: str 
         delays = threshold * means * _LN10
     else:
         delays = means + stds * stats.norm.isf(10.0 ** (-threshold))
+    require_finite_result(delays, "arrivals", "threshold", "min_std")
     false = int(np.count_nonzero(judged_gaps > delays))
-    hours = (arrivals[-1] - arrivals[window]) / 3600
     return DetectorQuality(
         threshold=threshold,
         false_suspicions=false,

@@ -26,6 +26,7 @@ Taught in: Ep52 · 3-strategy.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from course.sim.distributions import Lognormal
 from course.sim.streams import spawn_generators
 from course.validation import (
     require_finite,
+    require_finite_result,
     require_int,
     require_non_negative,
     require_open_unit,
@@ -91,7 +93,8 @@ def downtime_cost_per_year(availability: float, cost_per_hour_down: float) -> fl
     """
     availability = _availability("availability", availability)
     cost_per_hour_down = require_non_negative("cost_per_hour_down", cost_per_hour_down)
-    return (1 - availability) * HOURS_PER_YEAR * cost_per_hour_down
+    return require_finite_result((1 - availability) * HOURS_PER_YEAR * cost_per_hour_down,
+                                 "cost_per_hour_down")
 
 
 def options_table(options: Iterable[RedundancyOption], cost_per_hour_down: float) -> pd.DataFrame:
@@ -127,6 +130,8 @@ def options_table(options: Iterable[RedundancyOption], cost_per_hour_down: float
             "total_cost": option.cost_per_year + down * HOURS_PER_YEAR * cost_per_hour_down,
         })
     table = pd.DataFrame(rows)
+    require_finite_result(table[["downtime_cost", "total_cost"]].to_numpy(), "cost_per_hour_down",
+                          "cost_per_year")
     table["cheapest"] = False
     table.loc[table["total_cost"].idxmin(), "cheapest"] = True
     return table
@@ -149,7 +154,8 @@ def break_even_cost_per_hour(cheaper: RedundancyOption, safer: RedundancyOption)
         raise ValueError(
             f"safer must be more available than cheaper; got {safer.availability!r} <= {cheaper.availability!r}"
         )
-    return (safer.cost_per_year - cheaper.cost_per_year) / (gained * HOURS_PER_YEAR)
+    return require_finite_result((safer.cost_per_year - cheaper.cost_per_year) / (gained * HOURS_PER_YEAR),
+                                 "cheaper", "safer")
 
 
 def tornado(model: Callable[..., float], baseline: Mapping[str, float], spread: float = 0.2) -> pd.DataFrame:
@@ -171,12 +177,19 @@ def tornado(model: Callable[..., float], baseline: Mapping[str, float], spread: 
     if not isinstance(baseline, Mapping) or not baseline:
         raise ValueError("baseline must be a dict naming at least one input and its value")
     baseline = {str(name): require_finite(str(name), value) for name, value in baseline.items()}
+    try:
+        inspect.signature(model).bind(**baseline)
+    except TypeError as error:  # the model would refuse these inputs: say so before calling it
+        raise ValueError(f"baseline must name exactly the inputs model takes ({error})") from None
+    except ValueError:
+        pass  # no signature to read (a builtin): the call itself will tell
     centre = _number(model(**baseline))
     rows = []
     for name, value in baseline.items():
         low = _number(model(**{**baseline, name: value * (1 - spread)})) - centre
         high = _number(model(**{**baseline, name: value * (1 + spread)})) - centre
         rows.append({"input": name, "low": low, "high": high, "swing": abs(high - low)})
+    require_finite_result([[row["low"], row["high"], row["swing"]] for row in rows], "baseline", "model")
     table = pd.DataFrame(rows)
     return table.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -206,6 +219,8 @@ def monthly_downtime_minutes(incidents_per_month: float, mean_minutes: float, mo
     mean_minutes = require_positive("mean_minutes", mean_minutes)
     months = require_int("months", months, minimum=1, maximum=10_000_000)
     duration_cv = require_positive("duration_cv", duration_cv)
+    if incidents_per_month * months > 60_000_000:  # far past the 50 million below: refuse before drawing
+        raise ValueError("incidents_per_month x months is too large to draw (over 50 million incidents)")
     count_rng, duration_rng = spawn_generators(seed, 2)
     counts = count_rng.poisson(incidents_per_month, months)
     if counts.sum() > 50_000_000:
@@ -223,7 +238,10 @@ def budget_exhausted_share(monthly_minutes, slo: float) -> float:
     0.25
     """
     slo = require_open_unit("slo", slo)
-    minutes = np.asarray(monthly_minutes, dtype=float)
+    try:
+        minutes = np.asarray(monthly_minutes, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError("monthly_minutes must be a non-empty sequence of minutes >= 0") from None
     if minutes.ndim != 1 or minutes.size == 0 or not np.all(np.isfinite(minutes)) or np.any(minutes < 0):
         raise ValueError("monthly_minutes must be a non-empty sequence of minutes >= 0")
     budget = (1 - slo) * MINUTES_PER_MONTH

@@ -63,6 +63,8 @@ def simulate_closed(service_times: dict, route, users: int, think_time: float, d
     if not isinstance(service_times, dict) or not service_times:
         raise ValueError("service_times must be a non-empty dict: station name -> mean seconds")
     means = {name: require_positive(f"service_times[{name!r}]", s) for name, s in service_times.items()}
+    if isinstance(route, str | bytes) or not hasattr(route, "__iter__"):
+        raise ValueError(f"route must be a list of station names from {sorted(means)}; got {route!r}")
     route = list(route)
     if not route or any(name not in means for name in route):
         raise ValueError(f"route must be a non-empty list of station names from {sorted(means)}; got {route}")

@@ -78,7 +78,8 @@ class ReplicatedRun:
 class _Run:
     """One replication: the replicas' states and the clock that moves them."""
 
-    def __init__(self, units, required, crews, lifetimes, repairs, start, end, record_limit):
+    def __init__(self, units, required, crews, lifetimes, repairs, start, end, record_limit,
+                 max_failures=MAX_EVENTS):
         self.loop = EventLoop()
         self.required, self.units = required, units
         self.free_crews = crews
@@ -92,6 +93,7 @@ class _Run:
         self.went_down_at = math.nan
         self.events: list[dict] = []
         self.record_limit = record_limit
+        self.max_failures = max_failures
         for replica in range(units):
             self.loop.schedule_in(next(lifetimes), self.fail, replica)
 
@@ -110,8 +112,9 @@ class _Run:
 
     def fail(self, replica: int) -> None:
         self.failures += 1
-        if self.failures > MAX_EVENTS:  # lifetimes far shorter than their stated mean: stop, do not hang
-            raise ValueError(f"lifetime draws are far shorter than its mean: over {MAX_EVENTS:,} failures in one run")
+        if self.failures > self.max_failures:  # lifetimes far shorter than their stated mean: stop, do not hang
+            raise ValueError("lifetime draws are far shorter than its mean: "
+                             f"over {self.max_failures:,} failures in one run")
         was_up = self.up
         self.failed += 1
         if was_up and not self.up:
@@ -190,6 +193,10 @@ def simulate_replicated(units: int, required: int, failure_rate: float, repair_r
             f"horizon is too long: about {expected_events:,.0f} events expected (at most {MAX_EVENTS:,}); "
             "shorten horizon or use fewer replications"
         )
+    # An honest lifetime distribution fails each replica about (warmup + horizon) / mean times a
+    # run; ten times that plus 10,000 is never reached by chance, only by draws (zeros, say)
+    # that contradict the stated mean, which would otherwise spin at one instant of time.
+    max_failures = min(MAX_EVENTS, math.ceil(10 * units * (warmup + horizon) / lifetime.mean) + 10_000)
     streams = spawn_generators(seed, 2 * replications)
     values, outages, outage_time, events = [], 0, 0.0, []
     for r in range(replications):
@@ -197,7 +204,7 @@ def simulate_replicated(units: int, required: int, failure_rate: float, repair_r
         run = _Run(units, required, repair_crews,
                    random_stream(lambda size, g=life_rng: lifetime.sample(g, size)),
                    random_stream(lambda size, g=repair_rng: repair_time.sample(g, size)),
-                   warmup, warmup + horizon, record_limit if r == 0 else 0)
+                   warmup, warmup + horizon, record_limit if r == 0 else 0, max_failures)
         values.append(run.run())
         outages += run.outages
         outage_time += run.outage_time
