@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from course.events.delivery import DeliveryConfig, simulate_delivery
 
@@ -95,3 +97,36 @@ def test_same_seed_same_run_and_bad_input_is_named():
         DeliveryConfig(consumer_crash_probability=1.5)
     with pytest.raises(ValueError, match="seed"):
         simulate_delivery(DeliveryConfig(), seed=-1)
+
+
+def test_a_broker_outage_mid_delivery_duplicates_only_without_dedup():
+    """When commits fail while the broker is down, is the effect redone under at-least-once and skipped
+    under effectively-once?"""
+    config = dict(messages=600, publish_rate=100.0, processing_time=0.05, broker_crash_times=(2.0, 4.0),
+                  broker_downtime=0.5)
+    least = simulate_delivery(DeliveryConfig(semantics="at-least-once", **config), seed=3)
+    once = simulate_delivery(DeliveryConfig(semantics="effectively-once", **config), seed=3)
+    failed_commits = [r for r in least.deliveries if r["outcome"].endswith("commit failed: broker down")]
+    assert failed_commits and least.summary()["duplicates"] >= len(failed_commits)
+    assert least.summary()["lost"] == 0
+    assert once.summary()["duplicates"] == 0 and once.summary()["lost"] == 0
+    assert any(r["outcome"].startswith("duplicate skipped") for r in once.deliveries)
+
+
+@settings(max_examples=15, deadline=None, database=None, derandomize=True)
+@given(seed=st.integers(0, 10_000), crash=st.floats(0.0, 0.2), ack_loss=st.floats(0.0, 0.2),
+       ordering=st.sampled_from(["none", "per-partition", "total"]))
+def test_guarantees_hold_for_any_seed_and_fault_rates(seed, crash, ack_loss, ordering):
+    """Whatever the seed, crash and ack-loss rates: does at-least-once never lose, effectively-once
+    never lose nor duplicate, at-most-once never duplicate (with every message accounted for)?"""
+    base = dict(messages=120, consumer_crash_probability=crash, ack_loss_probability=ack_loss, ordering=ordering,
+                processing_time=0.005, drain_time=120.0)
+    most = simulate_delivery(DeliveryConfig(semantics="at-most-once", **base), seed=seed).summary()
+    least = simulate_delivery(DeliveryConfig(semantics="at-least-once", **base), seed=seed).summary()
+    once = simulate_delivery(DeliveryConfig(semantics="effectively-once", **base), seed=seed).summary()
+    assert most["duplicates"] == 0
+    assert least["lost"] == 0 and least["pending at end"] == 0
+    assert once["lost"] == 0 and once["duplicates"] == 0 and once["pending at end"] == 0
+    for summary in (most, least, once):
+        assert summary["applied once or more"] + summary["lost"] + summary["dead-lettered"] \
+            + summary["pending at end"] == summary["published"]
