@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from course.events.groups import assign, idle_consumers, lag_over_time, moved_partitions
 from course.events.replication import loss_table, simulate_leader_failure
@@ -81,3 +83,20 @@ def test_replication_rejects_bad_settings():
         simulate_leader_failure("all", 4, seed=1, replicas=3)
     with pytest.raises(ValueError, match="seed"):
         simulate_leader_failure("all", seed=None)
+
+
+cutoff = st.one_of(st.none(), st.floats(0.0, 2.5))
+
+
+@settings(max_examples=40, deadline=None, database=None, derandomize=True)
+@given(seed=st.integers(0, 1000), first=cutoff, second=cutoff, floor=st.integers(1, 3),
+       unclean=st.booleans())
+def test_acks_all_loses_only_when_the_floor_is_one_and_election_is_unclean(seed, first, second, floor, unclean):
+    """Whatever the followers do: does acks=all lose an acknowledged message only with
+    min.insync.replicas=1 and unclean election — never with a clean election, never with a floor >= 2?"""
+    cutoffs = {k: v for k, v in ((1, first), (2, second)) if v is not None}
+    summary = simulate_leader_failure("all", floor, seed=seed, follower_cutoffs=cutoffs, publish_rate=500.0,
+                                      unclean_leader_election=unclean).summary()
+    if floor >= 2 or not unclean:
+        assert summary["acked then lost"] == 0
+    assert summary["acknowledged"] + summary["refused (producer told)"] <= summary["sent"]
