@@ -41,7 +41,7 @@ from course.scaling.traces import diurnal_trace, flash_crowd_trace
 from course.sim.streams import spawn_generators
 from course.validation import require_in_range, require_int
 
-__all__ = ["SLO_SECONDS", "SLOW_SERVER", "CONTROLLER_SCENARIOS", "RoundRobin", "power_of_two", "run_balancer",
+__all__ = ["SLO_SECONDS", "SLOW_SERVER", "slow_server_fleet", "CONTROLLER_SCENARIOS", "RoundRobin", "power_of_two", "run_balancer",
            "score_balancer", "StaticFleet", "as_controller", "run_controller", "score_controller", "Oscillation",
            "find_flapping"]
 
@@ -50,7 +50,7 @@ SLO_SECONDS = 0.050
 #: Mean service time (seconds) on a healthy server.
 MEAN_SERVICE = 0.010
 #: The balancer scenario: eight equal servers, server 3 gray-failing at a quarter of its speed.
-SLOW_SERVER = Fleet(speeds=(1.0,) * 8, slow_server=3, slowdown=4.0)
+SLOW_SERVER = {"speeds": (1.0,) * 8, "slow_server": 3, "slowdown": 4.0}
 SLOW_SERVER_LOAD = 0.8
 #: The controller scenarios: name -> trace function of a seed (requests/s, one value a minute).
 CONTROLLER_SCENARIOS = {"diurnal": lambda seed: diurnal_trace(seed=seed),
@@ -59,6 +59,15 @@ CONTROLLER_SCENARIOS = {"diurnal": lambda seed: diurnal_trace(seed=seed),
 CAPACITY_PER_INSTANCE = 100.0
 PROVISIONING_LAG = 180.0
 PRICE_PER_HOUR = 0.10
+
+
+def slow_server_fleet() -> Fleet:
+    """The slow-server scenario's fleet (built on call, so importing this module computes nothing).
+
+    >>> slow_server_fleet().capacity
+    7.25
+    """
+    return Fleet(**SLOW_SERVER)
 
 
 class RoundRobin:
@@ -105,11 +114,12 @@ class BalancerResult:
         return float(np.quantile(self.response_times, 0.99))
 
 
-def run_balancer(choose, fleet: Fleet = SLOW_SERVER, load: float = SLOW_SERVER_LOAD, requests: int = 5000,
+def run_balancer(choose, fleet: Fleet | None = None, load: float = SLOW_SERVER_LOAD, requests: int = 5000,
                  seed=0) -> BalancerResult:
     """Send ``requests`` Poisson arrivals through ``choose`` over ``fleet`` (FCFS at each server).
 
-    ``load`` is offered work over the fleet's effective capacity. Arrivals and work come from
+    ``fleet`` defaults to :func:`slow_server_fleet`; ``load`` is offered work over the fleet's
+    effective capacity. Arrivals and work come from
     their own streams, so every balancer run with the same seed meets the same traffic; the
     balancer's ``rng`` is a third stream.
 
@@ -121,6 +131,7 @@ def run_balancer(choose, fleet: Fleet = SLOW_SERVER, load: float = SLOW_SERVER_L
         raise ValueError(f"choose must be a function (connections, rng) -> server index; got {type(choose).__name__}")
     load = require_in_range("load", load, 0.01, 0.99)
     requests = require_int("requests", requests, minimum=10, maximum=200_000)
+    fleet = slow_server_fleet() if fleet is None else fleet
     arrivals_rng, work_rng, choice_rng = spawn_generators(seed, 3)
     speeds = fleet.effective_speeds
     servers = len(speeds)
