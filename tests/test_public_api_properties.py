@@ -1013,6 +1013,10 @@ def _hostile_calls():
         "best_reservation ragged": lambda: best_reservation([[1, 2], [3]], 0.5, 1.0),
         "simulate_closed route a number (TypeError)": lambda: simulate_closed(
             {"a": 0.01}, 5, users=1, think_time=0.0, duration=1.0, seed=0),
+        "simulate_closed unsortable station names (TypeError)": lambda: simulate_closed(
+            {1: 0.01, None: 0.02}, [1, None], users=2, think_time=0.1, duration=1.0, seed=0),
+        "simulate_closed one batch (an internal name blamed)": lambda: simulate_closed(
+            {"a": 0.5}, ["a"], users=1, think_time=0.0, duration=0.6, seed=0, batches=1000),
         "simulate_replicated zero lifetimes and repairs (a hang)": lambda: simulate_replicated(
             2, 1, 1.0, 1.0, horizon=10.0, seed=0, replications=2,
             lifetime=Sampler(_zeros, 1.0), repair_time=Sampler(_zeros, 1.0)),

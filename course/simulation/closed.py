@@ -63,11 +63,16 @@ def simulate_closed(service_times: dict, route, users: int, think_time: float, d
     if not isinstance(service_times, dict) or not service_times:
         raise ValueError("service_times must be a non-empty dict: station name -> mean seconds")
     means = {name: require_positive(f"service_times[{name!r}]", s) for name, s in service_times.items()}
+    try:
+        names = sorted(means)  # the order fixes which random stream each station draws from
+    except TypeError:
+        raise ValueError("service_times must name its stations all alike (text, say); "
+                         f"got {list(means)!r}") from None
     if isinstance(route, str | bytes) or not hasattr(route, "__iter__"):
-        raise ValueError(f"route must be a list of station names from {sorted(means)}; got {route!r}")
+        raise ValueError(f"route must be a list of station names from {names}; got {route!r}")
     route = list(route)
     if not route or any(name not in means for name in route):
-        raise ValueError(f"route must be a non-empty list of station names from {sorted(means)}; got {route}")
+        raise ValueError(f"route must be a non-empty list of station names from {names}; got {route}")
     users = require_int("users", users, minimum=1, maximum=MAX_CLOSED_USERS)
     think_time = require_non_negative("think_time", think_time)
     duration = require_positive("duration", duration)
@@ -79,7 +84,6 @@ def simulate_closed(service_times: dict, route, users: int, think_time: float, d
     if expected > MAX_CLOSED_REQUESTS:
         raise ValueError(f"duration is too long for this network: about {expected:,.0f} requests "
                          f"(at most {MAX_CLOSED_REQUESTS:,}); shorten duration or warmup")
-    names = sorted(means)
     think_rng, *station_rngs = spawn_generators(seed, 1 + len(names))
     think = random_stream(lambda n: think_rng.exponential(think_time, n)) if think_time > 0 else None
     service = {name: random_stream(lambda n, g=g, m=means[name]: g.exponential(m, n))
@@ -136,6 +140,9 @@ def simulate_closed(service_times: dict, route, users: int, think_time: float, d
     responses = done[:, 1] - done[:, 0]
     slices = np.minimum(((done[:, 0] - start) / duration * batches).astype(int), batches - 1)
     batch_means = [responses[slices == b].mean() for b in range(batches) if np.any(slices == b)]
+    if len(batch_means) < 2:
+        raise ValueError(f"duration is too short for an interval: requests completed in only one of "
+                         f"the {batches} batches; lengthen duration or use fewer batches")
     interval = student_t_interval(batch_means, 0.95)
     return ClosedRun(
         throughput=len(responses) / duration,
