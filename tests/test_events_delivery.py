@@ -130,3 +130,11 @@ def test_guarantees_hold_for_any_seed_and_fault_rates(seed, crash, ack_loss, ord
     for summary in (most, least, once):
         assert summary["applied once or more"] + summary["lost"] + summary["dead-lettered"] \
             + summary["pending at end"] == summary["published"]
+
+
+def test_absurd_runs_are_refused_before_any_work():
+    """Are a billion messages, or a day of draining in nanosecond steps, refused by name at once?"""
+    with pytest.raises(ValueError, match="messages"):
+        DeliveryConfig(messages=10**9)
+    with pytest.raises(ValueError, match="drain_time"):
+        DeliveryConfig(drain_time=86_400.0, retry_backoff=1e-9)

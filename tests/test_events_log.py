@@ -100,3 +100,11 @@ def test_acks_all_loses_only_when_the_floor_is_one_and_election_is_unclean(seed,
     if floor >= 2 or not unclean:
         assert summary["acked then lost"] == 0
     assert summary["acknowledged"] + summary["refused (producer told)"] <= summary["sent"]
+
+
+def test_absurd_sizes_are_refused_before_any_work():
+    """Are a billion consumers or 10^30 messages a second refused by name at once?"""
+    with pytest.raises(ValueError, match="consumers"):
+        assign(4, 10**9)
+    with pytest.raises(ValueError, match="publish_rate"):
+        simulate_leader_failure("all", seed=1, publish_rate=1e30)

@@ -64,6 +64,10 @@ SEMANTICS = ("at-most-once", "at-least-once", "effectively-once")
 ORDERINGS = ("none", "per-partition", "total")
 #: Sends of one message whose acknowledgement may be lost; later resends always get theirs.
 MAX_SENDS = 8
+#: Teaching-sized runs: more messages, or a run whose shortest delay would repeat more often
+#: than this, is refused before any work (a typo of 10**9 must not fill the memory).
+MAX_MESSAGES = 1_000_000
+MAX_STEPS = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ class DeliveryConfig:
     lag_interval: float = 0.5
 
     def __post_init__(self):
-        require_int("messages", self.messages, minimum=1)
+        require_int("messages", self.messages, minimum=1, maximum=MAX_MESSAGES)
         require_positive("publish_rate", self.publish_rate)
         require_int("keys", self.keys, minimum=1)
         require_int("partitions", self.partitions, minimum=1)
@@ -110,6 +114,14 @@ class DeliveryConfig:
         require_positive("retry_backoff", self.retry_backoff)
         require_non_negative("drain_time", self.drain_time)
         require_positive("lag_interval", self.lag_interval)
+        duration = (self.messages - 1) / self.publish_rate + self.drain_time
+        shortest = min(self.lag_interval, self.retry_backoff, self.restart_time, self.producer_retry_delay)
+        if duration / shortest > MAX_STEPS:
+            raise ValueError(
+                f"drain_time, publish_rate and the delays (lag_interval, retry_backoff, restart_time, "
+                f"producer_retry_delay) make a run of {duration:.3g} s in steps of {shortest:.3g} s: more than "
+                f"{MAX_STEPS:,} steps; use a shorter run or longer delays"
+            )
         if self.semantics not in SEMANTICS:
             raise ValueError(f"semantics must be one of {SEMANTICS}; got {self.semantics!r}")
         if self.ordering not in ORDERINGS:

@@ -34,6 +34,8 @@ from course.validation import require_int, require_non_negative, require_positiv
 __all__ = ["assign", "idle_consumers", "moved_partitions", "lag_over_time"]
 
 STRATEGIES = ("range", "round-robin")
+#: Most partitions or consumers of one group (Kafka clusters hold far fewer per topic).
+MAX_MEMBERS = 100_000
 
 
 def assign(partitions: int, consumers: int, strategy: str = "range") -> dict[str, tuple[int, ...]]:
@@ -43,8 +45,8 @@ def assign(partitions: int, consumers: int, strategy: str = "range") -> dict[str
     consumers`` consumers get one partition more, in consecutive blocks. ``round-robin``:
     partition i goes to consumer i mod consumers.
     """
-    partitions = require_int("partitions", partitions, minimum=1)
-    consumers = require_int("consumers", consumers, minimum=1)
+    partitions = require_int("partitions", partitions, minimum=1, maximum=MAX_MEMBERS)
+    consumers = require_int("consumers", consumers, minimum=1, maximum=MAX_MEMBERS)
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}; got {strategy!r}")
     owned: dict[str, list[int]] = {f"c{c}": [] for c in range(consumers)}
@@ -101,7 +103,7 @@ def lag_over_time(publish_rate: float, partitions: int, consumers: int, consumer
     consumer_rate = require_positive("consumer_rate", consumer_rate)
     duration = require_positive("duration", duration)
     initial_lag = require_non_negative("initial_lag", initial_lag)
-    points = require_int("points", points, minimum=2)
+    points = require_int("points", points, minimum=2, maximum=100_000)
     assignment = assign(partitions, consumers, strategy)
     owner = {p: c for c, parts in assignment.items() for p in parts}
     share = {c: consumer_rate / len(parts) for c, parts in assignment.items() if parts}

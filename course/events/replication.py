@@ -44,6 +44,8 @@ from course.validation import require_int, require_non_negative, require_positiv
 __all__ = ["simulate_leader_failure", "ReplicationRun", "ACKS", "loss_table"]
 
 ACKS = ("0", "1", "all")
+#: Most messages one run simulates (refused beyond, before any work).
+MAX_MESSAGES = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,11 @@ def simulate_leader_failure(acks: str = "all", min_insync_replicas: int = 1, *, 
     entropy = seed_entropy(seed)
 
     last_send = leader_fails_at + (producer_notice_delay if acks == "0" else 0.0)
+    if last_send * publish_rate > MAX_MESSAGES:
+        raise ValueError(
+            f"publish_rate × leader_fails_at (+ producer_notice_delay) = {last_send * publish_rate:.3g} messages; "
+            f"a run is limited to {MAX_MESSAGES:,}"
+        )
     count = int(np.ceil(last_send * publish_rate))
     sent = np.arange(count) / publish_rate
     sent = sent[sent < last_send]

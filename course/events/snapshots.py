@@ -75,7 +75,7 @@ def replayed_on_loads(events: int, interval: int) -> np.ndarray:
     >>> replayed_on_loads(7, 3).tolist()
     [1, 2, 0, 1, 2, 0, 1]
     """
-    events = require_int("events", events, minimum=1)
+    events = require_int("events", events, minimum=1, maximum=10_000_000)
     interval = require_int("interval", interval, minimum=1)
     return np.arange(1, events + 1) % interval
 
