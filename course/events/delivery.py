@@ -203,6 +203,7 @@ class _Simulation:
         self.broker_up = True
         self.broker_back_at = 0.0
         self.applied_ids: set[int] = set()     # effectively-once: ids stored with the effect
+        self.appended_ids: set[int] = set()    # the idempotent producer's broker: ids it has appended
         self.attempts: dict = {}
         self.shared = c.ordering == "none"
         partitions = 1 if c.ordering == "total" else c.partitions
@@ -250,12 +251,6 @@ class _Simulation:
         ack_lost = send <= MAX_SENDS and self.ack_draws[message, send - 1] < c.ack_loss_probability
         if ack_lost and c.semantics != "at-most-once":
             self.loop.schedule_in(c.producer_retry_delay, self.publish, (message, send + 1))
-
-    @property
-    def appended_ids(self) -> set:
-        if not hasattr(self, "_appended"):
-            self._appended = set()
-        return self._appended
 
     def append(self, message: int) -> None:
         self.appended_ids.add(message)
@@ -309,7 +304,7 @@ class _Simulation:
         crash = self.crash_draws[i] < c.consumer_crash_probability
         point = "before effect" if self.point_draws[i] < 0.5 else "after effect"
         if c.semantics == "at-most-once":
-            self.commit(partition, offset, message)
+            self.commit(partition, offset)
         self.busy[name] = True
         self.in_flight[name] = (message, partition, offset)
         self.loop.schedule_in(float(self.service_draws[i]), self.finish,
@@ -344,7 +339,7 @@ class _Simulation:
             self.requeue(message)
             return
         if c.semantics != "at-most-once":
-            self.commit(partition, offset, message)
+            self.commit(partition, offset)
         self.record(row, outcome)
         self.loop.schedule_in(0.0, self.poll, name)
 
@@ -354,7 +349,7 @@ class _Simulation:
             self.record(row, "failed, not retried")  # committed before processing: gone
         elif attempt >= c.max_attempts and c.dead_letter:
             self.result.dead_lettered.add(message)
-            self.commit(partition, offset, message)
+            self.commit(partition, offset)
             self.record(row, "failed, dead-lettered")
         else:
             self.record(row, "failed, will retry")
@@ -377,7 +372,7 @@ class _Simulation:
         self.result.effects[message] += 1
         self.applied_ids.add(message)
 
-    def commit(self, partition, offset, message) -> None:
+    def commit(self, partition, offset) -> None:
         if partition is not None:
             self.committed[partition] = max(self.committed[partition], offset + 1)
 
