@@ -18,7 +18,7 @@ over the services' logs.
 Because the steps run in a line, the orchestrator's state is just *where it is*: running
 step i (n + 1 places, counting "all done"), or compensating back from step j (one place per
 compensatable step) — O(n) states, not the 2ⁿ subsets of "which steps are done" a naive
-model would allow. :func:`saga_state_space` enumerates them by breadth-first search.
+model would allow. :func:`saga_state_space` enumerates them with the course's exploration engine.
 
 >>> trip = [Step("reserve seat", "compensatable"), Step("hold hotel", "compensatable"),
 ...         Step("charge card", "pivot"), Step("send ticket", "retriable")]
@@ -33,9 +33,10 @@ Taught in: Ep14 · 1-foundations.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from course.exploration import Action, FunctionModel, explore
 
 __all__ = ["Step", "KINDS", "validate_saga", "saga_transitions", "saga_state_space", "SagaStateSpace", "run_saga"]
 
@@ -119,26 +120,25 @@ def saga_transitions(state, steps: Sequence[Step], pivot: int):
 
 
 def saga_state_space(steps: Sequence[Step]) -> SagaStateSpace:
-    """Breadth-first search of the orchestrator's states from ("run", 0).
+    """Every orchestrator state reachable from ("run", 0), found by the course's exploration
+    engine (:func:`course.exploration.explore`, breadth-first) on :func:`saga_transitions`.
 
     For n steps with the pivot at index p: n running states, p compensating states and the
     two ends, ``completed`` and ``aborted`` — n + p + 2 in all.
     """
     steps = list(steps)
     pivot = validate_saga(steps)
-    start = ("run", 0)
-    seen = {start: None}
-    order, transitions = [start], []
-    frontier = deque([start])
-    while frontier:
-        state = frontier.popleft()
-        for outcome, target in saga_transitions(state, steps, pivot):
-            transitions.append((state, outcome, target))
-            if target not in seen:
-                seen[target] = state
-                order.append(target)
-                frontier.append(target)
-    return SagaStateSpace(tuple(order), tuple(transitions), pivot)
+
+    def moves(state):
+        return dict(saga_transitions(state, steps, pivot))
+
+    model = FunctionModel(("run", 0), lambda state: [Action("orchestrator", outcome) for outcome in moves(state)],
+                          lambda state, action: moves(state)[action.name])
+    nodes, edges = explore(model, stop_at_first=False, keep_graph=True).graph
+    states = tuple(nodes.sort_values("id")["value"])
+    transitions = tuple((states[a], outcome, states[b])
+                        for a, outcome, b in zip(edges["source"], edges["action"], edges["target"], strict=True))
+    return SagaStateSpace(states, transitions, pivot)
 
 
 def run_saga(steps: Sequence[Step], failures: Mapping[str, Sequence[str]] | None = None,
