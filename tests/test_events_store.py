@@ -14,7 +14,7 @@ from course.events.snapshots import (
     take_snapshot,
 )
 from course.events.store import (
-    ConcurrencyConflict,
+    ConcurrencyConflictError,
     Event,
     EventStore,
     compensation,
@@ -42,10 +42,10 @@ def test_fold_equals_the_running_balance(changes):
 
 
 def test_a_stale_append_conflicts_and_writes_nothing():
-    """Does an append on an old version raise ConcurrencyConflict and leave the stream unchanged?"""
+    """Does an append on an old version raise ConcurrencyConflictError and leave the stream unchanged?"""
     store = EventStore()
     store.append("a", [("opened", {}), ("deposited", {"amount": 10})], 0)
-    with pytest.raises(ConcurrencyConflict) as conflict:
+    with pytest.raises(ConcurrencyConflictError) as conflict:
         store.append("a", [("withdrawn", {"amount": 3}), ("withdrawn", {"amount": 4})], 1)
     assert (conflict.value.expected_version, conflict.value.actual_version) == (1, 2)
     assert store.version("a") == 2 and len(store.log()) == 2

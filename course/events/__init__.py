@@ -3,7 +3,7 @@
 Modules (each small, named for what it holds):
 
 =================  ======================================================================
-``store``          EventStore (append with an expected version, ConcurrencyConflict),
+``store``          EventStore (append with an expected version, ConcurrencyConflictError),
                    ``fold``, the tiny ledger, compensating events, projections rebuilt
 ``snapshots``      snapshots and the cost of a snapshot interval (SnapshotPolicy)
 ``upcasting``      reading old events in a new schema (``upcast``)

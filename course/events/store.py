@@ -7,7 +7,7 @@ the stream, like replaying a bank statement from the opening balance:
 
 Writers race: two commands may read version 3 of an account and both try to append event
 4. The store refuses the second append — **optimistic concurrency**: each append names the
-version it was decided on (``expected_version``) and raises :class:`ConcurrencyConflict`
+version it was decided on (``expected_version``) and raises :class:`ConcurrencyConflictError`
 when the stream has moved on. The loser reloads, re-decides and retries; nothing is locked
 while it thinks.
 
@@ -24,7 +24,7 @@ thrown away and rebuilt (:func:`rebuild_projection`).
 >>> store.append("acct-1", [("withdrawn", {"amount": 5})], expected_version=2)
 Traceback (most recent call last):
 ...
-course.events.store.ConcurrencyConflict: stream 'acct-1' is at version 3, not the expected 2: reload, re-decide and retry
+course.events.store.ConcurrencyConflictError: stream 'acct-1' is at version 3, not the expected 2: reload, re-decide and retry
 
 Taught in: Ep14 · 1-foundations.
 """
@@ -39,7 +39,7 @@ from types import MappingProxyType
 from course.validation import require_int
 
 __all__ = [
-    "Event", "EventStore", "ConcurrencyConflict", "fold", "ledger_apply", "compensation",
+    "Event", "EventStore", "ConcurrencyConflictError", "fold", "ledger_apply", "compensation",
     "rebuild_projection",
 ]
 
@@ -60,7 +60,7 @@ class Event:
     schema: int = 1
 
 
-class ConcurrencyConflict(Exception):
+class ConcurrencyConflictError(Exception):
     """An append decided on an older version of the stream than the one stored.
 
     Not a ``ValueError``: nothing is wrong with the arguments; another writer won the race.
@@ -132,7 +132,7 @@ class EventStore:
             raise ValueError("changes must hold at least one (kind, data) pair")
         actual = self.version(stream)
         if actual != expected_version:
-            raise ConcurrencyConflict(stream, expected_version, actual)
+            raise ConcurrencyConflictError(stream, expected_version, actual)
         events = self._streams.setdefault(stream, [])
         stored = []
         for kind, data in changes:

@@ -22,7 +22,7 @@ import numpy as np
 
 from course.events.costs import EventSourcingCase
 from course.events.groups import assign, lag_over_time, moved_partitions
-from course.events.store import ConcurrencyConflict, Event, EventStore, fold
+from course.events.store import ConcurrencyConflictError, Event, EventStore, fold
 from course.exploration import explore
 from course.exploration.models.consumer import ConsumerModel, Transfer
 from grading.answer_keys.model import AnswerKey, Case, Question
@@ -217,7 +217,7 @@ def _q2():
         try:
             store.append("policy", [("changed", {"by": label})] * count, expected_version=expected_version)
             accepted.append(label)
-        except ConcurrencyConflict:
+        except ConcurrencyConflictError:
             conflicts += 1
     return {"accepted": accepted, "final_version": len(store.read("policy")), "conflicts": conflicts}
 
