@@ -115,6 +115,8 @@ DOCUMENTED_NON_FINITE = {
     "course.theory.information.kl_divergence": ({"inf"}, "q gives probability 0 to an outcome p can produce"),
     "course.simulation.records.NetworkResult.to_frame": (
         {"nan"}, "service_start, service_end and service_time are NaN unless the visit was served"),
+    "course.datasets.load": (
+        {"nan"}, "a blank cell: a row whose source states no number (zoom_growth_2020's correction note)"),
     "course.reliability.detectors.phi": (
         {"inf"}, "std = 0 past the mean (the deterministic limit), or a silence so many standard "
                  "deviations (or means) long that φ passes 1.8e308: certainly dead"),
@@ -376,10 +378,8 @@ def heartbeat_arrivals():
     """Sorted heartbeat times: seeded traces a detector can judge, and short hand-made ones."""
     from course.reliability.detectors import heartbeat_trace
 
-    return st.one_of(
-        st.builds(heartbeat_trace, st.floats(5, 300), st.integers(0, 9)),
-        st.lists(st.floats(0, 1e4), max_size=12).map(sorted),
-    )
+    trace = st.builds(heartbeat_trace, st.floats(5, 600), st.integers(0, 9))
+    return st.one_of(trace, trace, st.lists(st.floats(0, 1e4), max_size=12).map(sorted))
 
 
 def redundancy_options():
@@ -643,11 +643,24 @@ def _short_lifetimes():
 
 
 def _station_times():
-    return st.dictionaries(st.sampled_from(NODE_NAMES), st.one_of(
-        st.floats(0.01, 0.5), st.sampled_from([0.0, -0.1, math.nan, "fast"])), max_size=3)
+    """Mean seconds per visit of stations a and b (now and then a bad one)."""
+    good = st.floats(0.01, 0.5)
+    seconds = st.one_of(good, st.sampled_from([0.0, -0.1, math.nan, "fast"]))
+    stations = st.fixed_dictionaries({"a": good}, optional={"b": good})
+    return st.one_of(stations, stations, stations,
+                     st.dictionaries(st.sampled_from(NODE_NAMES), seconds, max_size=3))
 
 
 _DETECTOR_WINDOW = {"window": st.one_of(st.integers(2, 60), small_int)}
+# Arguments that must fit together for a call to get past its checks at all (a trace longer
+# than its window, a route through named stations, a discount): not sizes of work, but drawn
+# here so that most calls run; the hostile draws of these names are invalid or absurd ones.
+_TRACE_REPLAY = {
+    **_DETECTOR_WINDOW,
+    "arrivals": heartbeat_arrivals(),
+    "threshold": st.floats(0.1, 20),
+}
+_PRICES = {"reserved_price": st.floats(0.1, 0.95), "on_demand_price": st.floats(1.0, 3.0)}
 FUNCTION_PLAUSIBLE = {
     "course.simulation.replicated.simulate_replicated": {
         **dict.fromkeys(["units", "required", "repair_crews"], st.integers(1, 4)),
@@ -661,6 +674,7 @@ FUNCTION_PLAUSIBLE = {
     },
     "course.simulation.closed.simulate_closed": {
         "service_times": _station_times(),
+        "route": st.sampled_from([["a"], ["a", "a"], ["a", "b"], ["b", "a", "b"], [], ["zz"]]),
         "users": st.integers(1, 5),
         "think_time": st.floats(0, 1),
         "duration": st.floats(0.5, 10),
@@ -676,8 +690,16 @@ FUNCTION_PLAUSIBLE = {
         "interval": st.floats(0.1, 10),
     },
     "course.reliability.detectors.PhiAccrualDetector": _DETECTOR_WINDOW,
-    "course.reliability.detectors.evaluate_detector": _DETECTOR_WINDOW,
-    "course.reliability.detectors.threshold_tradeoff": _DETECTOR_WINDOW,
+    "course.reliability.detectors.evaluate_detector": _TRACE_REPLAY,
+    "course.reliability.detectors.threshold_tradeoff": _TRACE_REPLAY,
+    "course.reliability.detectors.suspicion_delay": {"threshold": _TRACE_REPLAY["threshold"]},
+    "course.reliability.downtime_costs.tornado": {
+        "model": st.sampled_from(TORNADO_MODELS),
+        "baseline": st.one_of(st.just({"price": 2.0, "volume": 10.0}), baselines),
+    },
+    "course.capacity.plans.plan_cost": {**_PRICES, "reserved": st.integers(0, 40)},
+    "course.capacity.plans.best_reservation": _PRICES,
+    "course.capacity.plans.break_even_share": _PRICES,
 }
 
 def _damaged(word, actions):
