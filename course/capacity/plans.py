@@ -109,6 +109,9 @@ def best_reservation(servers_per_hour, reserved_price: float, on_demand_price: f
     need = _need(servers_per_hour)
     threshold = break_even_share(reserved_price, on_demand_price)
     levels = np.arange(1, int(need.max()) + 1)
-    share = (need.ravel()[None, :] >= levels[:, None]).mean(axis=1)
+    # share of hours needing at least R servers, by sorting (not a levels x hours table: a
+    # million servers over a year of hours would take gigabytes)
+    hours = np.sort(need.ravel())
+    share = 1.0 - np.searchsorted(hours, levels, side="left") / hours.size
     # strictly above: at exactly the break-even share the server saves nothing, so keep it out
     return int(levels[share > threshold + 1e-12].max(initial=0))
