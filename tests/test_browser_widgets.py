@@ -62,7 +62,7 @@ SPECS = discover()
 W = {}
 
 def _figures(name):
-    return [fig for fig in W[name].figs if isinstance(fig, go.FigureWidget)]
+    return W[name].plotly_figures()  # in page order, also when a widget lays figures out side by side
 
 def _kernel_figures(name):
     print(json.dumps([fig.to_plotly_json() for fig in _figures(name)], cls=plotly.utils.PlotlyJSONEncoder))
