@@ -1,41 +1,29 @@
 """Ep16's assessment against its answer key, fast: the reference solutions agree with the key
-on every question (drawn cases and refusals included), the key grades the notebook's own data,
+on every question (in tests/test_grading_references.py), the key grades the notebook's own data,
 the visible inputs are among the graded cases, drawn cases change with the seed, and plausible
 wrong answers lose points. (tests/test_episodes.py grades the whole episode through nbgrader.)"""
 
 from __future__ import annotations
 
-import nbformat
 import numpy as np
 import pytest
+from assessment_support import parameters, reference_namespace
 
 from course.data.hashes import key_hashes
 from course.data.partitioners import Maglev
-from course.syllabus import load_syllabus
 from grading.answer_keys import ep16, load_answer_key
 
 KEY = load_answer_key("ep16")
-NOTEBOOK = nbformat.read(next(n.path for n in load_syllabus().episode("ep16").notebooks if n.name == "assessment"),
-                         as_version=4)
-CELLS = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in NOTEBOOK.cells}
 
 
 @pytest.fixture(scope="module")
 def reference():
-    """The kernel state after the parameter cell and every reference answer cell, in order."""
-    namespace: dict = {"print": lambda *a, **k: None}
-    exec(CELLS["ep16-assessment-parameters"], namespace)
-    for cell in NOTEBOOK.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("solution"):
-            exec(cell.source, namespace)
-    return namespace
+    return reference_namespace("ep16")
 
 
 def test_the_key_uses_the_notebooks_data():
     """Does the key grade the same question data the learner sees in the parameter cell?"""
-    ns: dict = {"print": lambda *a, **k: None}
-    exec(CELLS["ep16-assessment-parameters"], ns)
+    ns = parameters("ep16")
     assert (ns["Q4_FROM"], ns["Q4_TO"], ns["Q8_N"]) == (ep16.Q4_FROM, ep16.Q4_TO, ep16.Q8_N)
     assert (ns["Q6_WALK"], ns["Q6_N"], ns["Q6_R"], ns["Q6_W"]) == (ep16.Q6_WALK, ep16.Q6_N, ep16.Q6_R, ep16.Q6_W)
     assert (ns["Q6_DOWN_AT_PUT"], ns["Q6_DOWN_AT_GET"]) == (ep16.Q6_DOWN_AT_PUT, ep16.Q6_DOWN_AT_GET)
@@ -43,27 +31,6 @@ def test_the_key_uses_the_notebooks_data():
             "replica_down": ns["Q10_REPLICA_DOWN"], "refused_write_cost": ns["Q10_REFUSED_WRITE_COST"],
             "refused_read_cost": ns["Q10_REFUSED_READ_COST"], "replica_price": ns["Q10_REPLICA_PRICE"]} == ep16.Q10
     assert ns["SECONDS_PER_MONTH"] == ep16.SECONDS_PER_MONTH
-
-
-@pytest.mark.parametrize("question", [q for q in KEY.questions if q.probe == "variables"], ids=lambda q: q.grade_id)
-def test_the_reference_numbers_match_the_key(question, reference):
-    want = question.expected()
-    got = {name: reference[name] for name in question.names}
-    assert set(want) == set(question.names)
-    assert question.matches(got, want), (got, want)
-
-
-@pytest.mark.parametrize("question", [q for q in KEY.questions if q.probe == "call"], ids=lambda q: q.grade_id)
-def test_the_reference_functions_pass_every_drawn_case(question, reference):
-    function = reference[question.names[0]]
-    cases = question.cases(np.random.default_rng(16))
-    assert sum(1 for c in cases if c.raises) >= 2 and sum(1 for c in cases if not c.raises) >= 15
-    for case in cases:
-        if case.raises:
-            with pytest.raises(ValueError):
-                function(*case.args)
-        else:
-            assert question.matches(function(*case.args), question.expected(*case.args)), case.args
 
 
 def test_the_maglev_reference_is_the_librarys_population():

@@ -1,41 +1,35 @@
 """Ep52's assessment against its answer key, fast: the reference solutions agree with the key
-on every question (drawn cases and refusals included), the visible inputs are among the graded
+on every question (in tests/test_grading_references.py), the visible inputs are among the graded
 cases, the drawn cases change with the seed, and the visible checks catch the classic slips.
 (tests/test_episodes.py grades the whole episode through nbgrader.)"""
 
 from __future__ import annotations
 
-import nbformat
 import numpy as np
 import pytest
+from assessment_support import (
+    assessment_cells,
+    parameters,
+    reference_namespace,
+    visible_checks_pass,
+)
 
-from course.syllabus import load_syllabus
 from grading.answer_keys import load_answer_key
 
 KEY = load_answer_key("ep52")
-NOTEBOOK = nbformat.read(next(n.path for n in load_syllabus().episode("ep52").notebooks if n.name == "assessment"),
-                         as_version=4)
-CELLS = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in NOTEBOOK.cells}
+_, CELLS = assessment_cells("ep52")
 
 
 @pytest.fixture(scope="module")
 def reference():
-    """The kernel state after the parameter cell and every reference answer cell, in order."""
-    namespace: dict = {"print": lambda *a, **k: None}
-    exec(CELLS["ep52-assessment-parameters"], namespace)
-    for cell in NOTEBOOK.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("solution"):
-            exec(cell.source, namespace)
-    return namespace
+    return reference_namespace("ep52")
 
 
 def test_the_key_uses_the_notebooks_data():
     """Does the key grade the same question data the learner sees in the parameter cell?"""
     from grading.answer_keys import ep52
 
-    namespace: dict = {"print": lambda *a, **k: None}
-    exec(CELLS["ep52-assessment-parameters"], namespace)
+    namespace = parameters("ep52")
     assert namespace["Q6_FAILED_AT"] == ep52.Q6_FAILED and namespace["Q6_STILL_RUNNING_AT"] == ep52.Q6_RUNNING
     assert namespace["Q8_RUNS"] == ep52.Q8_RUNS and (namespace["Q8_MTTF"], namespace["Q8_MTTR"]) == (800.0, 10.0)
     assert namespace["Q11_OPTIONS"] == ep52.Q11_OPTIONS and namespace["Q11_COST_PER_HOUR_DOWN"] == ep52.Q11_PRICE
@@ -43,29 +37,6 @@ def test_the_key_uses_the_notebooks_data():
     assert (namespace["Q1_SLO"], namespace["Q1_MONTH_REQUESTS"], namespace["Q1_FAILED_SO_FAR"],
             namespace["Q1_ERROR_RATIO_NOW"]) == (ep52.Q1["slo"], ep52.Q1["month_requests"], ep52.Q1["failed_so_far"],
                                                  ep52.Q1["ratio_now"])
-
-
-@pytest.mark.parametrize("question", [q for q in KEY.questions if q.probe == "variables"], ids=lambda q: q.grade_id)
-def test_the_reference_numbers_match_the_key(question, reference):
-    """Do the reference answers of the numeric questions match the key's values?"""
-    want = question.expected()
-    got = {name: reference[name] for name in question.names}
-    assert set(want) == set(question.names)
-    assert question.matches(got, want), (got, want)
-
-
-@pytest.mark.parametrize("question", [q for q in KEY.questions if q.probe == "call"], ids=lambda q: q.grade_id)
-def test_the_reference_functions_pass_every_drawn_case(question, reference):
-    """Does each reference function pass every drawn case, refusals included?"""
-    function = reference[question.names[0]]
-    cases = question.cases(np.random.default_rng(52))
-    assert sum(1 for c in cases if c.raises) >= 2 and sum(1 for c in cases if not c.raises) >= 15
-    for case in cases:
-        if case.raises:
-            with pytest.raises(ValueError):
-                function(*case.args)
-        else:
-            assert question.matches(function(*case.args), question.expected(*case.args)), case.args[:3]
 
 
 def test_the_alert_cases_hold_both_answers():
@@ -94,24 +65,6 @@ def test_visible_inputs_are_graded_and_the_rest_is_drawn(grade_id):
     assert [c.args for c in one] != [c.args for c in other]
 
 
-def _visible_checks(grade_id: str, answers: dict) -> bool:
-    """Run the parameter cell and the visible checks of ``grade_id`` with ``answers`` set."""
-    namespace: dict = {"print": lambda *a, **k: None}
-    exec(CELLS["ep52-assessment-parameters"], namespace)
-    results = []
-
-    def collect(_grade_id, *checks):
-        for one in checks:
-            try:
-                results.append(one() is not False)
-            except AssertionError:
-                results.append(False)
-
-    namespace.update(answers, check=collect)
-    exec(CELLS[grade_id], namespace)
-    return all(results)
-
-
 @pytest.mark.parametrize("grade_id, slip", [
     ("ep52-budgets__q1", {"budget_spent_share": 0.4, "burn_rate_now": 0.012, "hours_to_exhaustion": 18.0}),  # a ratio
     ("ep52-budgets__q1", {"budget_spent_share": 0.4, "burn_rate_now": 24.0, "hours_to_exhaustion": 432.0}),  # minutes
@@ -122,6 +75,6 @@ def _visible_checks(grade_id: str, answers: dict) -> bool:
 ])
 def test_visible_checks_catch_the_classic_slips(grade_id, slip, reference):
     """Do the visible checks reject each classic slip, and accept the reference answer?"""
-    assert not _visible_checks(grade_id, slip)
+    assert not visible_checks_pass("ep52", grade_id, slip)
     right = {name: reference[name] for name in slip}
-    assert _visible_checks(grade_id, right)
+    assert visible_checks_pass("ep52", grade_id, right)

@@ -1,54 +1,27 @@
 """Ep53's assessment against its answer key, fast: the reference solutions agree with the key
-on every question (drawn cases and refusals included), the visible inputs are among the graded
+on every question (in tests/test_grading_references.py), the visible inputs are among the graded
 cases, the drawn cases change with the seed, and the visible checks catch the classic slips
 without giving the answer away. (tests/test_episodes.py grades the whole episode through nbgrader.)"""
 
 from __future__ import annotations
 
-import nbformat
 import numpy as np
 import pytest
+from assessment_support import (
+    assessment_cells,
+    reference_namespace,
+    visible_checks_pass,
+)
 
-from course.syllabus import load_syllabus
 from grading.answer_keys import load_answer_key
 
 KEY = load_answer_key("ep53")
-NOTEBOOK = nbformat.read(next(n.path for n in load_syllabus().episode("ep53").notebooks if n.name == "assessment"),
-                         as_version=4)
-CELLS = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in NOTEBOOK.cells}
+_, CELLS = assessment_cells("ep53")
 
 
 @pytest.fixture(scope="module")
 def reference():
-    """The kernel state after the parameter cell and every reference answer cell, in order."""
-    namespace: dict = {"print": lambda *a, **k: None}
-    exec(CELLS["ep53-assessment-parameters"], namespace)
-    for cell in NOTEBOOK.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("solution"):
-            exec(cell.source, namespace)
-    return namespace
-
-
-@pytest.mark.parametrize("question", [q for q in KEY.questions if q.probe == "variables"], ids=lambda q: q.grade_id)
-def test_the_reference_numbers_match_the_key(question, reference):
-    want = question.expected()
-    got = {name: reference[name] for name in question.names}
-    assert set(want) == set(question.names)
-    assert question.matches(got, want), (got, want)
-
-
-@pytest.mark.parametrize("question", [q for q in KEY.questions if q.probe == "call"], ids=lambda q: q.grade_id)
-def test_the_reference_functions_pass_every_drawn_case(question, reference):
-    function = reference[question.names[0]]
-    cases = question.cases(np.random.default_rng(53))
-    assert sum(1 for c in cases if c.raises) >= 2 and sum(1 for c in cases if not c.raises) >= 20
-    for case in cases:
-        if case.raises:
-            with pytest.raises(ValueError):
-                function(*case.args)
-        else:
-            assert question.matches(function(*case.args), question.expected(*case.args)), case.args
+    return reference_namespace("ep53")
 
 
 VISIBLE = {
@@ -69,24 +42,6 @@ def test_visible_inputs_are_graded_and_the_rest_is_drawn(grade_id):
     assert [c.args for c in one] != [c.args for c in other]
 
 
-def _visible_checks(grade_id: str, answers: dict):
-    """Run the parameter cell and the visible checks of ``grade_id`` with ``answers`` set."""
-    namespace: dict = {"print": lambda *a, **k: None}
-    exec(CELLS["ep53-assessment-parameters"], namespace)
-    results = []
-
-    def collect(_grade_id, *checks):
-        for one in checks:
-            try:
-                results.append(one() is not False)
-            except AssertionError:
-                results.append(False)
-
-    namespace.update(answers, check=collect)
-    exec(CELLS[grade_id], namespace)
-    return all(results)
-
-
 @pytest.mark.parametrize("grade_id, slip", [
     ("ep53-speedup__q1", {"amdahl_64": 22.145, "cores_for_80pct": 129.33}),            # not rounded up to whole cores
     ("ep53-speedup__q1", {"amdahl_64": 62.08, "cores_for_80pct": 130}),                # the vendor's claim
@@ -97,6 +52,6 @@ def _visible_checks(grade_id: str, answers: dict):
     ("ep53-growth__q10", {"months_until_full": 21.7, "order_within_months": 13.96}),   # counted from month 0
 ])
 def test_visible_checks_catch_the_classic_slips(grade_id, slip, reference):
-    assert not _visible_checks(grade_id, slip)
+    assert not visible_checks_pass("ep53", grade_id, slip)
     right = {name: reference[name] for name in slip}
-    assert _visible_checks(grade_id, right)
+    assert visible_checks_pass("ep53", grade_id, right)
