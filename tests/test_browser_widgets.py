@@ -73,9 +73,14 @@ def _first_control(name):
         keys = [key for key, c in W[name].inputs.items() if type(c).__name__.endswith(suffixes)]
         for index, key in enumerate(keys):
             control = W[name].inputs[key]
+            if control.disabled:
+                continue
+            if kind == "number":  # a number box has no maximum: it can always step up
+                print(json.dumps([key, index, kind]))
+                return
             # a log slider's max is an exponent: compare its value with base ** max
             top = control.base ** control.max if hasattr(control, "base") else control.max
-            if not control.disabled and (kind == "number" or control.value < top):
+            if control.value < top:
                 print(json.dumps([key, index, kind]))
                 return
     print(json.dumps(None))
@@ -129,7 +134,7 @@ def lab(tmp_path_factory):
 
 def kernel_output(lab: Lab, code: str) -> str:
     """Run ``code`` in the notebook's kernel (outside any cell) and return what it printed."""
-    result = lab.page.evaluate("""async (code) => {
+    result = lab.page.evaluate("""async ([code, limit]) => {
         const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
         const future = kernel.requestExecute({code, store_history: false, silent: false});
         let out = '', error = null;
@@ -137,9 +142,13 @@ def kernel_output(lab: Lab, code: str) -> str:
             if (msg.header.msg_type === 'stream') out += msg.content.text;
             if (msg.header.msg_type === 'error') error = msg.content.ename + ': ' + msg.content.evalue;
         };
-        await future.done;
+        // a kernel that died or never answers must fail the test, not hang it
+        const late = new Promise(resolve => setTimeout(() => resolve('late'), limit));
+        if (await Promise.race([future.done.then(() => 'done'), late]) === 'late') {
+            error = 'no reply from the kernel within ' + limit / 1000 + ' s (kernel ' + kernel.status + ')';
+        }
         return {out, error};
-    }""", code)
+    }""", [code, AGREE_TIMEOUT * 1000])
     if result["error"]:
         raise AssertionError(f"kernel error running {code!r}: {result['error']}")
     return result["out"]
