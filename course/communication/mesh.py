@@ -122,9 +122,14 @@ def simulate_mesh(hosts: int = 10, gray_error_rate: float = 0.5, rate: float = 1
     error_rate = np.full(hosts, base)
     error_rate[0] = gray
 
-    streak = np.zeros(hosts, dtype=int)
-    times_ejected = np.zeros(hosts, dtype=int)
+    # uniforms drawn in blocks up front: one pick and one outcome per possible attempt
+    picks = pick_rng.random((count, retries + 1)).tolist()
+    outcomes = fail_rng.random((count, retries + 1)).tolist()
+    error_rate = error_rate.tolist()
+    streak = [0] * hosts
+    times_ejected = [0] * hosts
     ejected: set[int] = set()
+    alive = list(range(hosts))
     ok = np.zeros(count, dtype=bool)
     attempts = np.zeros(count, dtype=int)
     run = MeshRun(times, ok, attempts, gray_host=0)
@@ -133,16 +138,19 @@ def simulate_mesh(hosts: int = 10, gray_error_rate: float = 0.5, rate: float = 1
     def readmit(host: int) -> None:
         ejected.discard(host)
         streak[host] = 0
+        alive.append(host)
+        alive.sort()
 
-    def request(i: int) -> None:
+    def request(i: int, now: float) -> None:
         tried: list[int] = []
         for attempt in range(retries + 1):
-            candidates = [h for h in range(hosts) if h not in ejected and h not in tried] \
-                or [h for h in range(hosts) if h not in ejected] or list(range(hosts))
-            host = candidates[int(pick_rng.integers(len(candidates)))]
+            # a retry goes to another host when there is one
+            candidates = alive if not tried else ([h for h in alive if h not in tried] or alive)
+            host = candidates[int(picks[i][attempt] * len(candidates))] if candidates else \
+                int(picks[i][attempt] * hosts)
             tried.append(host)
             attempts[i] = attempt + 1
-            if fail_rng.random() >= error_rate[host]:
+            if outcomes[i][attempt] >= error_rate[host]:
                 streak[host] = 0
                 ok[i] = True
                 return
@@ -150,13 +158,19 @@ def simulate_mesh(hosts: int = 10, gray_error_rate: float = 0.5, rate: float = 1
             if (outlier_detection and streak[host] >= threshold and host not in ejected
                     and len(ejected) < cap):
                 times_ejected[host] += 1
-                seconds = ejection_time(int(times_ejected[host]), base_ejection_time, max_ejection_time)
+                seconds = ejection_time(times_ejected[host], base_ejection_time, max_ejection_time)
                 ejected.add(host)
-                run.ejections.append((loop.now, host, seconds))
-                loop.schedule_in(seconds, readmit, host)
+                alive.remove(host)
+                run.ejections.append((now, host, seconds))
+                loop.schedule_at(now + seconds, readmit, host)
 
-    for i, t in enumerate(times):
-        loop.schedule_at(float(t), request, i)
+    # arrivals are a sorted stream merged with the loop's timers (the readmissions): the
+    # loop runs every timer due before a request, so the heap stays a few events long
+    heap = loop.heap
+    for i, t in enumerate(times.tolist()):
+        if heap and heap[0][0] <= t:
+            loop.run(until=t)
+        request(i, t)
     loop.run()
     return run
 
