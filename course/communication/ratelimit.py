@@ -295,8 +295,9 @@ def max_in_any_window(times, window: float) -> int:
     window = require_positive("window", window)
     if times.size == 0:
         return 0
-    # for each start i, count times in [t_i, t_i + window)
-    ends = np.searchsorted(times, times + window, side="left")
+    # for each start i, count times in [t_i, t_i + window); the nanosecond of slack keeps
+    # sums of 1/rate steps (0.1 + 0.1 + … lands a hair short) from counting one time twice
+    ends = np.searchsorted(times, times + window - 1e-9, side="left")
     return int(np.max(ends - np.arange(times.size)))
 
 
