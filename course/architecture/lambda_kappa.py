@@ -31,8 +31,9 @@ def batch_view(events: list[Event], window_s: float, batch_horizon_s: float) -> 
     >>> batch_view([Event("a", 1.0, 90.0), Event("a", 75.0, 76.0)], 10, 60)
     {0.0: 1}
     """
-    if not (math.isfinite(batch_horizon_s) and batch_horizon_s >= 0):
-        raise ValueError(f"batch_horizon_s must be a finite number >= 0; got {batch_horizon_s!r}")
+    if math.isnan(batch_horizon_s) or batch_horizon_s < 0:
+        raise ValueError(f"batch_horizon_s must be a number >= 0 (math.inf: the batch layer has seen everything); "
+                         f"got {batch_horizon_s!r}")
     return {s: c for s, c in exact_counts(events, window_s).items() if s + window_s <= batch_horizon_s}
 
 
