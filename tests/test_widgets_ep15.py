@@ -46,7 +46,7 @@ def test_budget_planner_draws_the_budget_and_names_bad_timeouts():
 
 def test_outlier_simulator_equals_simulate_mesh_and_shows_the_gain():
     widget = OutlierEjectionSimulator()
-    widget.set(hosts=10, gray_error_rate=0.5, consecutive_5xx=5, max_ejection_percent=10.0, retries=0)
+    widget.set(hosts=10, gray_error_rate=0.5, consecutive_5xx=5, base_ejection_time=30.0, retries=0)
     run = simulate_mesh(hosts=10, gray_error_rate=0.5, rate=RATE, duration=MESH_DURATION, seed=MESH_SEED)
     off = simulate_mesh(hosts=10, gray_error_rate=0.5, rate=RATE, duration=MESH_DURATION, seed=MESH_SEED,
                         outlier_detection=False)
@@ -56,6 +56,10 @@ def test_outlier_simulator_equals_simulate_mesh_and_shows_the_gain():
     assert durations == [min(30.0 * k, 300.0) for k in range(1, len(durations) + 1)]
     widget.set(gray_error_rate=0.0)
     assert widget.view["ejections"] == [] and widget.view["with"] == 1.0
+    widget.set(gray_error_rate=0.5, base_ejection_time=10.0)
+    assert [s for _, _, s in widget.view["ejections"]][:3] == [10.0, 20.0, 30.0]
+    widget.set(hosts=1)
+    assert widget.error and "nowhere to send" in widget.error
 
 
 def test_retry_storm_curves_are_the_formula():
@@ -64,3 +68,11 @@ def test_retry_storm_curves_are_the_formula():
     assert list(widget.fig.data[0].y) == [3.0, 9.0, 27.0, 81.0]
     np.testing.assert_allclose(widget.fig.data[1].y, [1.1 ** d for d in range(1, 5)], rtol=1e-12)
     assert widget.view["with budget"][-1] == pytest.approx(retry_amplification(4, 3, 1.0, budget=0.1))
+    widget.set(attempts=0)
+    assert widget.error and "tries per call" in widget.error
+
+
+def test_comparator_refuses_an_empty_bucket():
+    widget = RateLimiterComparator()
+    widget.set(burst=0)
+    assert widget.error and "burst" in widget.error

@@ -53,6 +53,8 @@ def _table(rows: list[tuple[str, str]]) -> str:
 def limiter_view(rate: float, burst: int, window: float, burst_size: int, seed: int = TRAFFIC_SEED) -> dict:
     """Admitted requests per :data:`BIN` for each limiter on the same traffic; one summary row each."""
     require_positive("rate", rate)
+    if burst < 1:
+        raise ValueError(f"burst (bucket size) must be ≥ 1 (got {burst}): an empty bucket refuses every request")
     require_int("burst", burst, minimum=1)
     require_positive("window", window)
     times = bursty_traffic(seed, DURATION, base_rate=5.0, burst_at=4.9, burst_size=burst_size)
@@ -74,7 +76,7 @@ def limiter_view(rate: float, burst: int, window: float, burst_size: int, seed: 
     notebook=FOUNDATIONS,
     sweep=lambda: (
         [{"rate": r} for r in (1.0, 5.0, 10.0, 20.0, 50.0)]
-        + [{"rate": 10.0, "burst": b} for b in (1, 5, 10, 30)]
+        + [{"rate": 10.0, "burst": b} for b in (1, 5, 10, 30, 0)]   # burst 0: a message
         + [{"window": w} for w in (0.5, 1.0, 2.0, 5.0)]
         + [{"burst_size": s} for s in (0, 20, 80, 200)]
     ),
@@ -87,7 +89,7 @@ class RateLimiterComparator(CourseWidget):
     def controls(self):
         return {
             "rate": widgets.FloatSlider(value=10.0, min=1.0, max=50.0, step=1.0, description="limit (requests per s)"),
-            "burst": widgets.IntSlider(value=10, min=1, max=50, description="burst (bucket size)"),
+            "burst": widgets.IntSlider(value=10, min=0, max=50, description="burst (bucket size)"),
             "window": widgets.FloatSlider(value=1.0, min=0.5, max=5.0, step=0.5, description="window (s)"),
             "burst_size": widgets.IntSlider(value=40, min=0, max=200, step=5, description="burst at 4.9 s (requests)"),
         }

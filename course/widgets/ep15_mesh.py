@@ -5,7 +5,7 @@ and without outlier detection and plots the success rate per 20 s and the gray h
 ejections; the amplifier plots :func:`~course.communication.mesh.retry_amplification` over
 call depth, with and without a retry budget.
 
->>> view = ejection_view(hosts=10, gray_error_rate=0.5, consecutive_5xx=5, max_ejection_percent=10.0, retries=0)
+>>> view = ejection_view(hosts=10, gray_error_rate=0.5, consecutive_5xx=5, base_ejection_time=30.0, retries=0)
 >>> view["with"] > view["without"]
 True
 >>> storm_view(depth=3, attempts=3, failure=1.0, budget=0.1)["without budget"][-1]
@@ -32,8 +32,14 @@ BIN = 20.0           #: seconds per point of the success-rate plot
 _WITHOUT: dict = {}  #: the last run without outlier detection, kept while only Envoy's settings move
 
 
-def ejection_view(hosts, gray_error_rate, consecutive_5xx, max_ejection_percent, retries, seed=MESH_SEED) -> dict:
-    """Success rate per :data:`BIN` with and without outlier detection, and the ejections."""
+def ejection_view(hosts, gray_error_rate, consecutive_5xx, base_ejection_time, retries, seed=MESH_SEED) -> dict:
+    """Success rate per :data:`BIN` with and without outlier detection, and the ejections.
+
+    Envoy's cap (10 % of hosts, at least one) and 300 s maximum stay at their defaults: with one
+    gray host only the first matters, and it always allows that host out.
+    """
+    if hosts < 2:
+        raise ValueError(f"hosts must be ≥ 2 (got {hosts}): with one host, ejecting it leaves nowhere to send requests")
     runs = {}
     for detect in (True, False):
         key = (hosts, gray_error_rate, retries, seed)
@@ -42,7 +48,7 @@ def ejection_view(hosts, gray_error_rate, consecutive_5xx, max_ejection_percent,
             continue
         runs[detect] = simulate_mesh(hosts=hosts, gray_error_rate=gray_error_rate, rate=RATE, duration=DURATION,
                                      seed=seed, retries=retries, outlier_detection=detect,
-                                     consecutive_5xx=consecutive_5xx, max_ejection_percent=max_ejection_percent)
+                                     consecutive_5xx=consecutive_5xx, base_ejection_time=base_ejection_time)
         if not detect:
             _WITHOUT.clear()
             _WITHOUT[key] = runs[detect]
@@ -64,9 +70,9 @@ def ejection_view(hosts, gray_error_rate, consecutive_5xx, max_ejection_percent,
     sweep=lambda: (
         [{"gray_error_rate": g} for g in (0.0, 0.2, 0.5, 0.9, 1.0)]
         + [{"consecutive_5xx": c} for c in (1, 3, 5, 10)]
-        + [{"hosts": h} for h in (1, 3, 10, 30)]
+        + [{"hosts": h} for h in (1, 3, 10, 30)]                  # 1 host: a message
         + [{"retries": r} for r in (0, 1, 2)]
-        + [{"max_ejection_percent": p} for p in (0.0, 10.0, 50.0)]
+        + [{"base_ejection_time": b} for b in (5.0, 30.0, 120.0)]
     ),
 )
 class OutlierEjectionSimulator(CourseWidget):
@@ -80,8 +86,8 @@ class OutlierEjectionSimulator(CourseWidget):
             "gray_error_rate": widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05,
                                                    description="gray host's 5xx share"),
             "consecutive_5xx": widgets.IntSlider(value=5, min=1, max=20, description="eject after N consecutive 5xx"),
-            "max_ejection_percent": widgets.FloatSlider(value=10.0, min=0.0, max=100.0, step=5.0,
-                                                        description="max ejection (%)"),
+            "base_ejection_time": widgets.FloatSlider(value=30.0, min=5.0, max=120.0, step=5.0,
+                                                      description="base ejection time (s)"),
             "retries": widgets.IntSlider(value=0, min=0, max=3, description="retries per request"),
         }
 
@@ -98,8 +104,8 @@ class OutlierEjectionSimulator(CourseWidget):
         )
         return [self.answer, self.fig]
 
-    def update(self, hosts, gray_error_rate, consecutive_5xx, max_ejection_percent, retries):
-        self.view = view = ejection_view(hosts, gray_error_rate, consecutive_5xx, max_ejection_percent, retries)
+    def update(self, hosts, gray_error_rate, consecutive_5xx, base_ejection_time, retries):
+        self.view = view = ejection_view(hosts, gray_error_rate, consecutive_5xx, base_ejection_time, retries)
         xs, ys = [], []
         for t, _, seconds in view["ejections"]:
             xs += [t, min(t + seconds, DURATION), None]
@@ -118,6 +124,8 @@ class OutlierEjectionSimulator(CourseWidget):
 
 def storm_view(depth, attempts, failure, budget) -> dict:
     """Calls reaching each depth per edge request, without and with a retry budget."""
+    if attempts < 1:
+        raise ValueError(f"tries per call must be ≥ 1 (got {attempts}): a call never tried reaches nobody")
     depths = list(range(1, int(depth) + 1))
     return {"depths": depths,
             "without budget": [retry_amplification(d, attempts, failure) for d in depths],
@@ -129,7 +137,7 @@ def storm_view(depth, attempts, failure, budget) -> dict:
     notebook=FOUNDATIONS,
     sweep=lambda: (
         [{"depth": d} for d in (1, 3, 5, 8)]
-        + [{"attempts": a} for a in (1, 2, 3, 5)]
+        + [{"attempts": a} for a in (1, 2, 3, 5, 0)]               # 0 tries: a message
         + [{"failure": f} for f in (0.0, 0.1, 0.5, 1.0)]
         + [{"budget": b} for b in (0.0, 0.1, 0.5)]
     ),
@@ -142,7 +150,7 @@ class RetryStormAmplifier(CourseWidget):
     def controls(self):
         return {
             "depth": widgets.IntSlider(value=4, min=1, max=8, description="layers of services"),
-            "attempts": widgets.IntSlider(value=3, min=1, max=5, description="tries per call (1 + retries)"),
+            "attempts": widgets.IntSlider(value=3, min=0, max=5, description="tries per call (1 + retries)"),
             "failure": widgets.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.05,
                                            description="chance a call below fails"),
             "budget": widgets.FloatSlider(value=0.1, min=0.0, max=1.0, step=0.05,
@@ -155,7 +163,7 @@ class RetryStormAmplifier(CourseWidget):
             data=[go.Scatter(x=[], y=[], mode="lines+markers", name="retries at every layer"),
                   go.Scatter(x=[], y=[], mode="lines+markers", name="with a retry budget")],
             layout=dict(height=320, margin=dict(l=60, r=20, t=40, b=40), xaxis_title="layer (1 = behind the edge)",
-                        yaxis_title="calls per edge request", yaxis_type="log",
+                        yaxis=dict(title="calls per edge request", type="log", exponentformat="power"),
                         title="How many calls does one edge request become at each layer?",
                         legend=dict(orientation="h", y=-0.25)),
         )
