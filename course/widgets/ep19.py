@@ -93,8 +93,8 @@ class FaasBreakEven(CourseWidget):
         return {
             "duration_ms": widgets.FloatLogSlider(value=100, base=10, min=0, max=4, step=0.1,
                                                   description="duration per request (ms)", style=_STYLE),
-            "memory_mb": widgets.SelectionSlider(options=[64, 128, 256, 512, 1024, 2048, 4096], value=512,
-                                                 description="function memory (MB)", style=_STYLE),
+            "memory_mb": widgets.IntSlider(value=512, min=64, max=4096, step=64,
+                                           description="function memory (MB)", style=_STYLE),
             "server_price_per_hour": widgets.FloatSlider(value=0.10, min=0.01, max=1.0, step=0.01,
                                                          description="server price (USD/hour, yours)", style=_STYLE),
             "server_capacity": widgets.FloatLogSlider(value=100, base=10, min=0, max=4, step=0.1,

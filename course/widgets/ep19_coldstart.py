@@ -81,12 +81,12 @@ class ColdStartP99(CourseWidget):
         return {
             "shape": widgets.Dropdown(options=list(SHAPES), value="periodic batch", description="highlight shape",
                                       style=_STYLE),
-            "rate": widgets.SelectionSlider(options=list(RATES), value=1.0, description="mean rate (requests/s)",
-                                            style=_STYLE),
-            "keep_alive": widgets.SelectionSlider(options=[0, *KEEP_ALIVES], value=300,
-                                                  description="keep-alive after last use (s)", style=_STYLE),
-            "provisioned": widgets.SelectionSlider(options=list(PROVISIONED), value=0,
-                                                   description="provisioned environments", style=_STYLE),
+            "rate": widgets.Dropdown(options=list(RATES), value=1.0, description="mean rate (requests/s)",
+                                     style=_STYLE),
+            "keep_alive": widgets.Dropdown(options=[0, *KEEP_ALIVES], value=300,
+                                           description="keep-alive after last use (s)", style=_STYLE),
+            "provisioned": widgets.Dropdown(options=list(PROVISIONED), value=0,
+                                            description="provisioned environments", style=_STYLE),
         }
 
     def figures(self):
@@ -99,13 +99,13 @@ class ColdStartP99(CourseWidget):
         self.fig.update_layout(
             title="Which traffic shape pays for cold starts in its 99th percentile?", height=380,
             xaxis_title="mean request rate (requests per second, log axis)", xaxis_type="log",
-            yaxis_title="p99 response time (ms, log axis)", yaxis_type="log",
-            margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.3))
+            yaxis_title="p99 response time (ms, log axis)", yaxis_type="log", xaxis_exponentformat="power",
+            yaxis_exponentformat="power", margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.3))
         self.hist = go.FigureWidget(data=[go.Histogram(x=[0.05], nbinsx=60, name="requests")])
         self.hist.update_layout(
             title="How are the highlighted run's response times spread? (log count)", height=300,
             xaxis_title="response time (ms)", yaxis_title="requests (log axis)", yaxis_type="log",
-            margin=dict(l=60, r=20, t=50, b=50))
+            yaxis_exponentformat="power", margin=dict(l=60, r=20, t=50, b=50))
         for k in KEEP_ALIVES:            # every run now, so that no slider move waits for a simulation
             for p in PROVISIONED:
                 _runs(k, p)

@@ -80,12 +80,12 @@ class WatermarkExplorer(CourseWidget):
 
     def controls(self):
         return {
-            "window_s": widgets.SelectionSlider(options=list(WINDOWS), value=10.0, description="window (s of event time)",
-                                                style=_STYLE),
+            "window_s": widgets.Dropdown(options=list(WINDOWS), value=10.0, description="window (s of event time)",
+                                         style=_STYLE),
             "lateness_s": widgets.FloatSlider(value=5.0, min=-5.0, max=60.0, step=1.0,
                                               description="allowed lateness (s)", style=_STYLE),
-            "straggler_share": widgets.SelectionSlider(options=list(STRAGGLERS), value=0.05,
-                                                       description="share of stragglers", style=_STYLE),
+            "straggler_share": widgets.Dropdown(options=list(STRAGGLERS), value=0.05,
+                                                description="share of stragglers", style=_STYLE),
         }
 
     def figures(self):
