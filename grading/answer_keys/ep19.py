@@ -43,7 +43,7 @@ FORBIDDEN = whole_modules(
     "course.architecture.styles", "course.architecture.streaming", "course.architecture.lambda_kappa",
     "course.exploration.model", "course.exploration.search", "course.exploration.results",
     "course.exploration.canonical", "course.exploration.timeline", "course.exploration.models.keyed_order",
-    "course.widgets.ep19",
+    "course.widgets.ep19", "course.widgets.ep19_coldstart", "course.widgets.ep19_watermark",
 )
 
 # --- the question data (the assessment's parameter cell) ------------------------------------
