@@ -130,7 +130,7 @@ def _break_cases(rng) -> list[Case]:
 
 
 def _break_expected(applied):
-    for key, seq in applied:
+    for _key, seq in applied:
         if seq < 1:
             raise ValueError("seq must be >= 1")
     highest: dict = {}
