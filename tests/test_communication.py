@@ -190,3 +190,17 @@ def test_pinned_versions_and_webhook_schedule():
     schedule = webhook_schedule()
     gaps = np.diff([0.0] + schedule)
     assert schedule[-1] <= 3 * 86400 and np.all(np.diff(gaps) > 0)
+
+
+@pytest.mark.parametrize("hosts, retries, gray, base", [(10, 0, 0.5, 0.0), (10, 2, 0.5, 0.1), (3, 3, 1.0, 0.5),
+                                                        (1, 2, 0.3, 0.0), (30, 1, 0.9, 0.05)])
+def test_bulk_run_without_detection_equals_the_event_loop(hosts, retries, gray, base):
+    """Without ejection the bulk computation must give the event loop's outcomes draw for draw
+    (the loop with a threshold never reached ejects nobody and uses the same draws)."""
+    common = dict(hosts=hosts, gray_error_rate=gray, base_error_rate=base, rate=50.0, duration=40.0,
+                  seed=11, retries=retries)
+    bulk = simulate_mesh(**common, outlier_detection=False)
+    loop = simulate_mesh(**common, consecutive_5xx=10**6)
+    assert loop.ejections == []
+    np.testing.assert_array_equal(bulk.ok, loop.ok)
+    np.testing.assert_array_equal(bulk.attempts, loop.attempts)

@@ -123,8 +123,14 @@ def simulate_mesh(hosts: int = 10, gray_error_rate: float = 0.5, rate: float = 1
     error_rate[0] = gray
 
     # uniforms drawn in blocks up front: one pick and one outcome per possible attempt
-    picks = pick_rng.random((count, retries + 1)).tolist()
-    outcomes = fail_rng.random((count, retries + 1)).tolist()
+    picks = pick_rng.random((count, retries + 1))
+    outcomes = fail_rng.random((count, retries + 1))
+    if not outlier_detection:
+        # no feedback from answers to routing: every request is independent, so the same
+        # draws give the same outcomes as the event loop below, computed in bulk
+        ok, attempts = _independent_requests(picks, outcomes, error_rate, hosts)
+        return MeshRun(times, ok, attempts, gray_host=0)
+    picks, outcomes = picks.tolist(), outcomes.tolist()
     error_rate = error_rate.tolist()
     streak = [0] * hosts
     times_ejected = [0] * hosts
@@ -173,6 +179,36 @@ def simulate_mesh(hosts: int = 10, gray_error_rate: float = 0.5, rate: float = 1
         request(i, t)
     loop.run()
     return run
+
+
+def _independent_requests(picks: np.ndarray, outcomes: np.ndarray, error_rate: np.ndarray,
+                          hosts: int) -> tuple[np.ndarray, np.ndarray]:
+    """Outcome and attempts of each request when no host is ever ejected (see simulate_mesh).
+
+    Attempt k picks the ⌊u·(hosts − k)⌋-th host not tried yet (all hosts once every one was
+    tried), exactly as the sequential loop does.
+    """
+    count, tries = picks.shape
+    ok = np.zeros(count, dtype=bool)
+    attempts = np.zeros(count, dtype=int)
+    tried = np.zeros((count, tries), dtype=int)
+    pending = np.ones(count, dtype=bool)
+    for k in range(tries):
+        rows = np.flatnonzero(pending)
+        if rows.size == 0:
+            break
+        if k < hosts:
+            host = np.floor(picks[rows, k] * (hosts - k)).astype(int)
+            for earlier in np.sort(tried[rows, :k], axis=1).T:     # skip the hosts already tried
+                host += host >= earlier
+        else:
+            host = np.floor(picks[rows, k] * hosts).astype(int)
+        tried[rows, k] = host
+        attempts[rows] = k + 1
+        success = outcomes[rows, k] >= error_rate[host]
+        ok[rows[success]] = True
+        pending[rows[success]] = False
+    return ok, attempts
 
 
 def retry_amplification(depth: int, attempts: int, failure: float = 1.0,
