@@ -204,3 +204,44 @@ def test_bulk_run_without_detection_equals_the_event_loop(hosts, retries, gray, 
     assert loop.ejections == []
     np.testing.assert_array_equal(bulk.ok, loop.ok)
     np.testing.assert_array_equal(bulk.attempts, loop.attempts)
+
+
+HOSTILE = [
+    (lambda: TokenBucket(float("nan"), 1), "rate"),
+    (lambda: TokenBucket(1.0, 2.5), "burst"),
+    (lambda: LeakyBucket(1.0, 0), "capacity"),
+    (lambda: FixedWindow(0, 1.0), "limit"),
+    (lambda: SlidingLog(1, float("inf")), "window"),
+    (lambda: SlidingWindowCounter(1, -1.0), "window"),
+    (lambda: TokenBucket(1.0, 1).decide(float("nan")), "t"),
+    (lambda: retry_after_seconds(-1.0), "wait"),
+    (lambda: bursty_traffic(1, duration=0.0), "duration"),
+    (lambda: bursty_traffic(1, burst_size=-3), "burst_size"),
+    (lambda: compare_limiters([0.0, 1.0], rate=0.0, burst=1), "rate"),
+    (lambda: max_in_any_window([0.0], 0.0), "window"),
+    (lambda: latency_budget(100, []), "hops"),
+    (lambda: latency_budget(100, [("a", -1, 10)]), "latency of a"),
+    (lambda: propagate_deadline(float("inf"), [1]), "deadline_ms"),
+    (lambda: collapse([0.0], float("nan")), "service_time"),
+    (lambda: ejection_time(0), "ejections"),
+    (lambda: max_ejected(0), "hosts"),
+    (lambda: simulate_mesh(hosts=0), "hosts"),
+    (lambda: simulate_mesh(gray_error_rate=1.5), "gray_error_rate"),
+    (lambda: simulate_mesh(retries=11), "retries"),
+    (lambda: simulate_mesh(duration=float("inf")), "duration"),
+    (lambda: retry_amplification(21, 3), "depth"),
+    (lambda: retry_amplification(2, 3, budget=-0.1), "budget"),
+    (lambda: sidecar_overhead(-1, 0.5), "hops"),
+    (lambda: IdempotencyStore(retention_s=0.0), "retention_s"),
+    (lambda: IdempotencyStore().handle("", {}, 0.0, lambda p: (200, {})), "key"),
+    (lambda: IdempotencyStore().handle("k", {}, -1.0, lambda p: (200, {})), "now"),
+    (lambda: pinned_version("2000-01-01", ["2010-01-01"]), "first_request_date"),
+    (lambda: webhook_schedule(factor=0.5), "factor"),
+]
+
+
+@pytest.mark.parametrize("call, name", HOSTILE, ids=[name for _, name in HOSTILE])
+def test_hostile_calls_are_refused_naming_the_parameter(call, name):
+    """Bad input: a ValueError whose message names the parameter (never a TypeError or a hang)."""
+    with pytest.raises(ValueError, match=name):
+        call()

@@ -11,6 +11,8 @@ idempotency keys.
                    gray-failing host on :mod:`course.sim`; retry-storm amplification
 ``idempotency``    Stripe's idempotency-key semantics; pinned date-based API versions;
                    webhook retry delays (a model)
+``grpc_chain``     a real gRPC chain on loopback: deadlines propagated, per-hop overhead
+                   measured (imported on its own: it needs grpcio)
 =================  ======================================================================
 
 >>> from course.communication import TokenBucket, ejection_time
