@@ -62,27 +62,35 @@ Q8_BETTER = {"cost": "lower", "p99 (ms)": "lower", "ops hours": "lower", "replay
 _SHEET = FunctionPriceSheet("assessment", PRICE_PER_REQUEST, PRICE_PER_GB_SECOND, "the assessment", "2026-12-05")
 
 
-# --- Q1 monthly_costs ---------------------------------------------------------------------------
+# --- Q1 profile_costs ---------------------------------------------------------------------------
 
 def _cost_cases(rng) -> list[Case]:
-    cases = [Case((10.0, 0.1, 0.5, 0.10, 50.0, 2)), Case((200.0, 0.02, 1.0, 0.0832, 150.0, 2)),
-             Case((0.0, 0.3, 0.25, 0.05, 10.0, 1)), Case((1.0, 0.0004, 0.128, 0.1, 5.0, 3)),
-             Case((-1.0, 0.1, 0.5, 0.10, 50.0, 2), "ValueError"), Case((5.0, 0.1, 0.0, 0.10, 50.0, 2), "ValueError"),
-             Case((5.0, 0.1, 12.0, 0.10, 50.0, 2), "ValueError"), Case((5.0, 0.1, 0.5, 0.10, 50.0, 0), "ValueError")]
+    flat, peaky = [10.0] * 24, [2.0] * 8 + [40.0] * 4 + [400.0] * 2 + [40.0] * 10
+    cases = [Case((flat, 0.1, 0.5, 0.10, 50.0, 2)), Case((peaky, 0.02, 1.0, 0.0832, 150.0, 2)),
+             Case(([0.0] * 24, 0.3, 0.25, 0.05, 10.0, 1)), Case((flat, 0.0004, 0.128, 0.1, 5.0, 3)),
+             Case(([1.0] * 23, 0.1, 0.5, 0.10, 50.0, 2), "ValueError"), Case((flat, 0.1, 12.0, 0.10, 50.0, 2), "ValueError"),
+             Case(([-1.0] + [1.0] * 23, 0.1, 0.5, 0.10, 50.0, 2), "ValueError"),
+             Case((flat, 0.1, 0.0, 0.10, 50.0, 2), "ValueError"), Case((flat, 0.1, 0.5, 0.10, 50.0, 0), "ValueError")]
     for _ in range(40):
-        cases.append(Case((float(np.round(rng.uniform(0, 2000), 3)), float(np.round(rng.uniform(0.0005, 3.0), 4)),
+        base = float(rng.uniform(0, 300))
+        rates = np.round(base * rng.lognormal(0.0, 1.0, 24), 3).tolist()
+        cases.append(Case((rates, float(np.round(rng.uniform(0.0005, 3.0), 4)),
                            float(rng.choice([0.128, 0.25, 0.5, 1.0, 1.769, 2.0, 4.0, 10.0])),
                            float(np.round(rng.uniform(0.01, 1.0), 4)), float(np.round(rng.uniform(5, 800), 1)),
                            int(rng.integers(1, 5)))))
     return cases
 
 
-def _cost_expected(rate_per_s, duration_s, memory_gb, server_price_per_hour, server_capacity_per_s, min_servers):
+def _cost_expected(hourly_rates, duration_s, memory_gb, server_price_per_hour, server_capacity_per_s, min_servers):
+    if len(hourly_rates) != 24:
+        raise ValueError("hourly_rates must hold 24 rates")
     if not (isinstance(min_servers, int) and min_servers >= 1):
         raise ValueError("min_servers must be >= 1")
-    servers = max(min_servers, servers_needed(rate_per_s, server_capacity_per_s))
-    return [faas_monthly_cost(rate_per_s, duration_s, memory_gb, _SHEET),
-            always_on_monthly_cost(server_price_per_hour, servers)]
+    # each profile hour is 1/24 of the month: the month's bill is the mean of the steady bills
+    functions = sum(faas_monthly_cost(rate, duration_s, memory_gb, _SHEET) for rate in hourly_rates) / 24
+    servers = [max(min_servers, servers_needed(rate, server_capacity_per_s)) for rate in hourly_rates]
+    autoscaled = sum(always_on_monthly_cost(server_price_per_hour, n) for n in servers) / 24
+    return [functions, autoscaled, always_on_monthly_cost(server_price_per_hour, max(servers))]
 
 
 # --- Q4 keys_that_move --------------------------------------------------------------------------
@@ -141,33 +149,36 @@ def _break_expected(applied):
     return -1
 
 
-# --- Q7 late_events -----------------------------------------------------------------------------
+# --- Q7 lateness_margin -------------------------------------------------------------------------
 
 def _late_cases(rng) -> list[Case]:
     visible = [[1.0, 1.5], [12.0, 12.2], [3.0, 14.0], [25.0, 25.1], [9.5, 26.0], [19.0, 27.0]]
-    cases = [Case((visible, 10.0, 0.0)), Case((visible, 10.0, 5.0)), Case((visible, 10.0, 20.0)),
-             Case(([], 10.0, 1.0)), Case((visible, 0.0, 1.0), "ValueError"), Case((visible, 10.0, -1.0), "ValueError")]
+    cases = [Case((visible, 10.0)), Case((visible[:2], 10.0)), Case(([], 10.0)), Case((visible, 5.0)),
+             Case(([[5.0, 1.0], [12.0, 1.0], [3.0, 1.0]], 10.0)),      # ties in arrival: list order
+             Case((visible, 0.0), "ValueError"), Case((visible, -2.0), "ValueError")]
     for _ in range(40):
         n = int(rng.integers(1, 60))
         times = np.round(rng.uniform(0, 300, n), 2)
-        arrivals = np.round(times + rng.exponential(float(rng.uniform(0.5, 20)), n), 2)
+        arrivals = np.round(times + rng.exponential(float(rng.uniform(0.5, 20)), n), 1)   # rounding makes ties
         events = [[float(t), float(a)] for t, a in zip(times, arrivals, strict=True)]
-        cases.append(Case((events, float(rng.choice([5.0, 10.0, 30.0, 60.0])),
-                           float(np.round(rng.uniform(0, 30), 1)))))
+        cases.append(Case((events, float(rng.choice([5.0, 10.0, 30.0, 60.0])))))
     return cases
 
 
-def _late_expected(events, window_s, lateness_s):
-    if window_s <= 0 or lateness_s < 0:
-        raise ValueError("window_s must be > 0 and lateness_s >= 0")
+def _late_expected(events, window_s):
+    # The event is late at lateness L exactly when largest_before - end >= L (the window end is at
+    # or before the watermark): the margin is the largest such overshoot.
+    if window_s <= 0:
+        raise ValueError("window_s must be > 0")
     order = sorted(range(len(events)), key=lambda i: (events[i][1], i))
-    largest, late = -math.inf, []
+    largest, worst = -math.inf, -1.0
     for i in order:
         t = events[i][0]
+        end = math.floor(t / window_s) * window_s + window_s
+        if largest >= end:
+            worst = max(worst, largest - end)
         largest = max(largest, t)
-        if math.floor(t / window_s) * window_s + window_s <= largest - lateness_s:
-            late.append(i)
-    return late
+    return worst
 
 
 # --- numeric answers ----------------------------------------------------------------------------
@@ -201,8 +212,8 @@ ANSWER_KEY = AnswerKey(
     notebook="assessment",
     forbidden=FORBIDDEN,
     questions=(
-        Question("ep19-serverless__q1", "Q1 monthly_costs(rate_per_s, duration_s, memory_gb, server_price_per_hour, "
-                 "server_capacity_per_s, min_servers)", "call", ("monthly_costs",), cases=_cost_cases,
+        Question("ep19-serverless__q1", "Q1 profile_costs(hourly_rates, duration_s, memory_gb, server_price_per_hour, "
+                 "server_capacity_per_s, min_servers)", "call", ("profile_costs",), cases=_cost_cases,
                  expected=_cost_expected, rel_tol=1e-9, abs_tol=1e-6),
         Question("ep19-serverless__q2", "Q2 (a transcoding job and an API against the limits)", "variables",
                  ("JOB_PIECES", "PEAK_CONCURRENCY", "THROTTLED_SHARE"), expected=_q2, rel_tol=1e-9, abs_tol=1e-9),
@@ -210,8 +221,8 @@ ANSWER_KEY = AnswerKey(
                  ("keys_that_move",), cases=_move_cases, expected=_move_expected),
         Question("ep19-ordering-check__q5", "Q5 first_order_break(applied)", "call", ("first_order_break",),
                  cases=_break_cases, expected=_break_expected),
-        Question("ep19-streaming__q7", "Q7 late_events(events, window_s, lateness_s)", "call", ("late_events",),
-                 cases=_late_cases, expected=_late_expected),
+        Question("ep19-streaming__q7", "Q7 lateness_margin(events, window_s)", "call", ("lateness_margin",),
+                 cases=_late_cases, expected=_late_expected, rel_tol=1e-9, abs_tol=1e-9),
         Question("ep19-architecture-decisions__q8", "Q8 (a re-weighted decision table for a school-alerts service)",
                  "variables", ("Q8_WINNER", "Q8_MARGIN", "Q8_MIN_REPLAY_WEIGHT"), expected=_q8,
                  rel_tol=1e-9, abs_tol=1e-9),
