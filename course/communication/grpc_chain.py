@@ -69,7 +69,8 @@ def _decode(data: bytes):
 class HopRecord:
     """What one hop did with one call: ``outcome`` is ``"completed"``, ``"cancelled"`` (its
     call ended — deadline or cancellation — during its work or while it waited for the hop
-    below), ``"failed"`` (the hop below answered with an error, passed on) or ``"skipped"``
+    below, a deadline or cancellation reported by the hop below included), ``"failed"`` (the
+    hop below answered with another error, passed on) or ``"skipped"``
     (no time was left when the call arrived); ``deadline_s`` the time it had left on arrival (None: no
     deadline); ``worked_s`` the seconds of work it did."""
 
@@ -102,6 +103,7 @@ class Chain:
                              f"{max(self.work_s):g}")
         self.propagate = bool(propagate)
         self.records: list[HopRecord] = []
+        self.started: list[int] = []      # hops that began work, in order
         self._lock = threading.Lock()
         self._servers, self._pools, self._channels, self._stubs = [], [], [], []
         self.ports: list[int] = []
@@ -167,6 +169,8 @@ class Chain:
                         call.cancel()
 
             context.add_callback(on_end)
+            with self._lock:
+                self.started.append(hop)
             start = time.perf_counter()
             interrupted = ended.wait(self.work_s[hop]) if self.work_s[hop] else False
             worked = time.perf_counter() - start
@@ -188,7 +192,10 @@ class Chain:
                 self._record(HopRecord(hop, "cancelled", remaining, worked))
                 return None
             except grpc.RpcError as error:
-                self._record(HopRecord(hop, "failed", remaining, worked))
+                # With a propagated deadline the call below ends when ours does: whichever
+                # of the two notices first, this hop's call is over, not failed.
+                ended_too = error.code() in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED)
+                self._record(HopRecord(hop, "cancelled" if ended_too else "failed", remaining, worked))
                 context.abort(error.code(), f"hop {hop}: downstream said {error.details()}")
             self._record(HopRecord(hop, "completed", remaining, worked))
             return reply
@@ -203,6 +210,25 @@ class Chain:
         if timeout_s is not None:
             require_positive("timeout_s", timeout_s)
         return self._stubs[0]({"path": []}, timeout=timeout_s)
+
+    def call_future(self, timeout_s: float | None = None):
+        """Like :meth:`call`, without waiting: a ``grpc.Future`` the client may ``cancel()``."""
+        if not self._open:
+            raise ValueError("call_future() needs an open chain: use `with Chain(...) as chain:`")
+        if timeout_s is not None:
+            require_positive("timeout_s", timeout_s)
+        return self._stubs[0].future({"path": []}, timeout=timeout_s)
+
+    def wait_until_started(self, hop: int, timeout_s: float = 30.0) -> None:
+        """Wait until ``hop`` has begun its work; raises ``TimeoutError`` after ``timeout_s`` s."""
+        give_up = time.monotonic() + timeout_s
+        while True:
+            with self._lock:
+                if hop in self.started:
+                    return
+            if time.monotonic() > give_up:
+                raise TimeoutError(f"hop {hop} had not started after {timeout_s:g} s")
+            time.sleep(0.01)
 
     def wait_for_records(self, count: int, timeout_s: float = 30.0) -> list[HopRecord]:
         """Wait until ``count`` hop records exist (the hops below may still be finishing
