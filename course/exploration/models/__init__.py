@@ -12,6 +12,12 @@
                        decisions: every failure subset and message order, sloppy
                        quorum with hinted handoff; "every history is linearizable"
                        (Ep16)
+``idempotency``        a payments API around your idempotency-key store: concurrent
+                       duplicates, retries after timeouts, crashes between "charge" and
+                       "store response"; "no payment charged twice" (Ep15)
+``ratelimit``          a gateway around your rate limiter: non-atomic read-modify-write
+                       across instances, restarts of an in-memory limiter; "at most
+                       limit allowed in any window" (Ep15)
 =====================  ==============================================================
 
 Ep13's circuit-breaker model lives beside the breaker, in :mod:`course.patterns.explorer`.
