@@ -35,12 +35,15 @@ def parameters(episode: str) -> dict:
 
 
 def reference_namespace(episode: str) -> dict:
-    """The kernel state after the parameter cell and every reference answer cell, in order."""
+    """The kernel state after every code cell but the graded tests, in order: the parameter
+    cell, locked helper cells an answer may use, and every reference answer."""
     notebook, _ = assessment_cells(episode)
     namespace = parameters(episode)
     for cell in notebook.cells:
-        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
-            exec(cell.source, namespace)
+        meta = cell.metadata.get("nbgrader", {})
+        if (cell.cell_type == "code" and not meta.get("grade")
+                and meta.get("grade_id") != f"{episode}-assessment-parameters"):
+            exec(_MARK_OPENED.sub("None", cell.source), namespace)
     return namespace
 
 
