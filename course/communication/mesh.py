@@ -130,7 +130,10 @@ def simulate_mesh(hosts: int = 10, gray_error_rate: float = 0.5, rate: float = 1
         # draws give the same outcomes as the event loop below, computed in bulk
         ok, attempts = _independent_requests(picks, outcomes, error_rate, hosts)
         return MeshRun(times, ok, attempts, gray_host=0)
-    picks, outcomes = picks.tolist(), outcomes.tolist()
+    # flat lists of floats: one container per run instead of one per request, so a widget that
+    # re-runs this on every slider move does not trigger full garbage collections (~0.1 s each)
+    tries = retries + 1
+    picks, outcomes = picks.ravel().tolist(), outcomes.ravel().tolist()
     error_rate = error_rate.tolist()
     streak = [0] * hosts
     times_ejected = [0] * hosts
@@ -152,11 +155,11 @@ def simulate_mesh(hosts: int = 10, gray_error_rate: float = 0.5, rate: float = 1
         for attempt in range(retries + 1):
             # a retry goes to another host when there is one
             candidates = alive if not tried else ([h for h in alive if h not in tried] or alive)
-            host = candidates[int(picks[i][attempt] * len(candidates))] if candidates else \
-                int(picks[i][attempt] * hosts)
+            draw = i * tries + attempt
+            host = candidates[int(picks[draw] * len(candidates))] if candidates else int(picks[draw] * hosts)
             tried.append(host)
             attempts[i] = attempt + 1
-            if outcomes[i][attempt] >= error_rate[host]:
+            if outcomes[draw] >= error_rate[host]:
                 streak[host] = 0
                 ok[i] = True
                 return

@@ -66,7 +66,6 @@ def ejection_view(hosts, gray_error_rate, consecutive_5xx, base_ejection_time, r
 @register(
     name="ep15-outlier-ejection",
     notebook=FOUNDATIONS,
-    kind="scenario",
     sweep=lambda: (
         [{"gray_error_rate": g} for g in (0.0, 0.2, 0.5, 0.9, 1.0)]
         + [{"consecutive_5xx": c} for c in (1, 3, 5, 10)]
