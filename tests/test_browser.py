@@ -115,9 +115,11 @@ def lab(server):
         TIMINGS["start Chromium"] = time.monotonic() - started
         yield Lab(page, server)
     finally:
-        if browser is not None:
-            browser.close()
-        playwright.stop()
+        try:
+            if browser is not None:
+                browser.close()
+        finally:
+            playwright.stop()
         TIMINGS["set-up and journey, before stopping the server"] = round(time.monotonic() - MODULE_STARTED[0], 2)
         (ARTIFACTS / "browser-timings.json").write_text(json.dumps(TIMINGS, indent=1))
 
