@@ -128,13 +128,7 @@ def lab(request, tmp_path_factory):
         lab.load()
         lab.open(NOTEBOOK)
         lab.run_all()
-        # every widget drew every one of its plots
-        lab.page.wait_for_function(
-            """(n) => { const ws = document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .dsu-widget');
-                return ws.length === n && Array.from(ws).every(w =>
-                    Array.from(w.querySelectorAll('.js-plotly-plot')).length > 0 &&
-                    Array.from(w.querySelectorAll('.js-plotly-plot')).every(p => p._fullData && p._fullData.length)); }""",
-            arg=len(names), timeout=180_000)
+        wait_until_every_widget_drew(lab)
         yield lab
     finally:
         try:  # a browser or driver that died (its connection closed) must not keep the server running
@@ -149,6 +143,27 @@ def lab(request, tmp_path_factory):
 
 
 # --------------------------------------------------------------------------- kernel and page
+
+
+def wait_until_every_widget_drew(lab: Lab, timeout: float = 300.0) -> None:
+    """Wait until every widget of the page drew every one of its plots; else fail naming those
+    that did not (with a screenshot)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        drawn = lab.page.evaluate("""() => Array.from(document.querySelectorAll(
+                '.jp-NotebookPanel:not(.lm-mod-hidden) .dsu-widget')).map(w => {
+            const plots = Array.from(w.querySelectorAll('.js-plotly-plot'));
+            return plots.length > 0 && plots.every(p => p._fullData && p._fullData.length > 0);
+        })""")
+        missing = [name for name, done in zip(lab.names, drawn + [False] * len(lab.names)) if not done]
+        if not missing:
+            return
+        if time.monotonic() > deadline:
+            lab.screenshot("FAILED-widgets-not-drawn")
+            raise AssertionError(f"{len(drawn)} of {len(lab.names)} widgets on the page after {timeout:.0f} s; "
+                                 f"not drawn: {missing}; page errors: {lab.error_outputs()}")
+        lab.page.wait_for_timeout(500)
+
 
 
 def kernel_output(lab: Lab, code: str) -> str:
