@@ -49,6 +49,21 @@ DESCRIPTION_WIDTH = "240px"
 SLIDERS = (widgets.IntSlider, widgets.FloatSlider, widgets.FloatLogSlider)
 
 
+def results_table(rows: list[tuple[str, str]]) -> str:
+    """A widget's results as a two-column HTML table of (quantity, value) rows, escaped, values
+    bold and right-aligned (styled by the course's ``dsu-results`` class).
+
+    >>> results_table([("p99", "120 ms")])
+    "<table class='dsu-results'><tr><td style='padding-right:1em'>p99</td><td style='text-align:right'><b>120 ms</b></td></tr></table>"
+    """
+    cells = "".join(
+        f"<tr><td style='padding-right:1em'>{html.escape(name)}</td>"
+        f"<td style='text-align:right'><b>{html.escape(value)}</b></td></tr>"
+        for name, value in rows
+    )
+    return f"<table class='dsu-results'>{cells}</table>"
+
+
 class CourseWidget:
     """Controls driving figures, with errors shown as a message, not a traceback."""
 

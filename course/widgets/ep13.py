@@ -19,8 +19,6 @@ Taught in: Ep13 · 1-foundations (thresholds, sizing), 2-implementation (dashboa
 
 from __future__ import annotations
 
-import html
-
 import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
@@ -32,7 +30,7 @@ from course.patterns.resilience_costs import ResilienceInvestment
 from course.patterns.scenarios import SHOPPER_SHARE, chaos_scenario
 from course.patterns.thresholds import false_trip_table, smallest_trip_failures
 from course.queueing.erlang import erlang_c_table
-from course.widgets.base import CourseWidget
+from course.widgets.base import CourseWidget, results_table
 from course.widgets.registry import register
 
 FOUNDATIONS = "series-1/ep13-resilience/1-foundations"
@@ -43,15 +41,6 @@ _STYLE = {"description_width": "initial"}
 TRIP_FLOOR = 1e-12
 #: Slider readout for dollars (d3-format): "$50,119", not "5.01e+4".
 MONEY_FORMAT = "$,.0f"
-
-
-def _table(rows: list[tuple[str, str]]) -> str:
-    cells = "".join(
-        f"<tr><td style='padding-right:1em'>{html.escape(name)}</td>"
-        f"<td style='text-align:right'><b>{html.escape(value)}</b></td></tr>"
-        for name, value in rows
-    )
-    return f"<table class='dsu-results'>{cells}</table>"
 
 
 def _money(value: float) -> str:
@@ -145,7 +134,7 @@ class FalseTripExplorer(CourseWidget):
             self.fig.data[3].x = [self.chosen, self.chosen]
             self.fig.data[4].x = [1, window_size]
             self.fig.data[4].y = [allowed, allowed]
-        self.answer.value = _table([
+        self.answer.value = results_table([
             ("smallest safe k (trips when ≥ k of n calls fail)", f"{self.chosen} of {window_size}"),
             ("as a failure-rate threshold", f"{self.chosen / window_size:.0%}"),
             ("false trips per 30 days", f"{30 * row.false_trips_per_day:.3g}"),
@@ -219,7 +208,7 @@ class BulkheadSizer(CourseWidget):
             self.fig.data[1].y = plan.busy / threads
             self.fig.data[2].x = [plan.threads]
             self.fig.data[2].y = [wait]
-        self.answer.value = _table([
+        self.answer.value = results_table([
             ("busy threads at peak, L = λW", f"{plan.busy:.4g}"),
             ("threads (L × buffer, rounded up)", f"{plan.threads}"),
             ("utilisation at peak", f"{plan.utilization:.1%}"),
@@ -343,7 +332,7 @@ class ChaosDashboard(CourseWidget):
             for trace, (x, y) in zip(self.fig.data, series):
                 trace.x = x.to_numpy(dtype=float)
                 trace.y = y.to_numpy(dtype=float)
-        self.answer.value = _table(_dashboard_summary(run, breaker, minimum_calls))
+        self.answer.value = results_table(_dashboard_summary(run, breaker, minimum_calls))
 
 
 def _dashboard_summary(run, breaker: bool, minimum_calls: int) -> list[tuple[str, str]]:
@@ -453,7 +442,7 @@ class ResilienceCostCalculator(CourseWidget):
             self.fig.data[2].x = [break_even]
             self.fig.data[2].y = [0.0]
         payback = summary["payback_years"]
-        self.answer.value = _table([
+        self.answer.value = results_table([
             ("expected loss per year without the patterns", _money(plan.expected_loss_unprotected)),
             ("expected loss per year with them (degraded)", _money(plan.expected_loss_protected)),
             ("annual cost (build / 3 + running)", _money(plan.annual_cost)),

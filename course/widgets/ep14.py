@@ -14,8 +14,6 @@ Taught in: Ep14 · 1-foundations.
 
 from __future__ import annotations
 
-import html
-
 import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
@@ -23,7 +21,7 @@ import plotly.graph_objects as go
 from course.events.delivery import SEMANTICS, DeliveryConfig, simulate_delivery
 from course.events.groups import lag_over_time
 from course.events.snapshots import SnapshotPolicy
-from course.widgets.base import CourseWidget
+from course.widgets.base import CourseWidget, results_table
 from course.widgets.registry import register
 
 FOUNDATIONS = "series-1/ep14-event-driven/1-foundations"
@@ -33,15 +31,6 @@ EXPLORER_MESSAGES = 300
 EXPLORER_SEED = 14
 #: Most partitions the lag dashboard draws (one trace each, created once).
 MAX_PARTITIONS = 24
-
-
-def _table(rows: list[tuple[str, str]]) -> str:
-    cells = "".join(
-        f"<tr><td style='padding-right:1em'>{html.escape(name)}</td>"
-        f"<td style='text-align:right'><b>{html.escape(value)}</b></td></tr>"
-        for name, value in rows
-    )
-    return f"<table class='dsu-results'>{cells}</table>"
 
 
 # --------------------------------------------------------------------------- delivery semantics
@@ -119,7 +108,7 @@ class DeliverySemanticsExplorer(CourseWidget):
             for trace in self.fig.data:
                 trace.y = self.view[trace.name]
         lost, dup = self.view["lost"], self.view["duplicates"]
-        self.answer.value = _table([
+        self.answer.value = results_table([
             (f"{s}: lost / duplicated", f"{lost[i]} / {dup[i]}") for i, s in enumerate(SEMANTICS)
         ] + [("retry policy", f"{max_attempts} attempt(s), then " + ("the DLQ" if dead_letter else "retry forever")),
              ("stuck behind a poison message (no DLQ)", str(max(self.view["pending at end"])))])
@@ -199,7 +188,7 @@ class ConsumerLagDashboard(CourseWidget):
                 else:
                     trace.visible = False
         drained = view["drained_after"]
-        self.answer.value = _table([
+        self.answer.value = results_table([
             ("consumers reading / idle", f"{view['busy_consumers']} / {len(view['idle'])}"),
             ("partitions whose lag grows without bound",
              ", ".join(map(str, view["growing"])) if view["growing"] else "none"),
@@ -299,7 +288,7 @@ class SnapshotCostCurve(CourseWidget):
                 trace.x, trace.y = view["intervals"], view[key]
             self.fig.data[3].x, self.fig.data[3].y = [view["best"]], [view["best_ms"]]
             self.fig.data[4].y = [view["no_snapshot_ms"]] * 2
-        self.answer.value = _table([
+        self.answer.value = results_table([
             ("best interval k", f"every {view['best']:,} events"),
             ("cost per command there", f"{view['best_ms']:.3g} ms"),
             ("without snapshots, at this stream length", f"{view['no_snapshot_ms']:.3g} ms"),

@@ -23,8 +23,8 @@ from plotly.subplots import make_subplots
 from course.events.saga import Step, saga_transitions, validate_saga
 from course.exploration import Action, FunctionModel, Invariant, explore
 from course.validation import require_int
-from course.widgets.base import CourseWidget
-from course.widgets.ep14 import FOUNDATIONS, _table
+from course.widgets.base import CourseWidget, results_table
+from course.widgets.ep14 import FOUNDATIONS
 from course.widgets.registry import register
 
 _STYLE = {"description_width": "initial"}
@@ -159,7 +159,7 @@ class SagaStateSpaceViewer(CourseWidget):
             # for n steps with the pivot as early as it is here: n + p + 2 states
             self.fig.data[2].x, self.fig.data[2].y = ns, ns + min(compensatable, view["steps"] - 1) + 2
             self.fig.data[3].x, self.fig.data[3].y = ns, 2.0 ** ns
-        self.answer.value = _table([
+        self.answer.value = results_table([
             ("steps n (pivot at position)", f"{view['steps']} ({compensatable + 1})"),
             ("states found by the exploration", f"{view['states']} ({view['transitions']} transitions)"),
             ("subsets of done steps, 2ⁿ", f"{view['subsets']:,}"),

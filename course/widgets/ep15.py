@@ -17,8 +17,6 @@ Taught in: Ep15 · 1-foundations. The mesh widgets live in :mod:`course.widgets.
 
 from __future__ import annotations
 
-import html
-
 import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
@@ -31,7 +29,7 @@ from course.communication.ratelimit import (
     run_limiter,
 )
 from course.validation import require_int, require_positive
-from course.widgets.base import CourseWidget
+from course.widgets.base import CourseWidget, results_table
 from course.widgets.registry import register
 
 FOUNDATIONS = "series-1/ep15-communication/1-foundations"
@@ -39,15 +37,6 @@ TRAFFIC_SEED = 15
 DURATION = 10.0      #: seconds of traffic the comparator replays
 BIN = 0.1            #: seconds per bar of the admitted-requests plot
 COLOURS = ("#1f77b4", "#ff7f0e", "#d62728", "#2ca02c", "#9467bd")
-
-
-def _table(rows: list[tuple[str, str]]) -> str:
-    cells = "".join(
-        f"<tr><td style='padding-right:1em'>{html.escape(name)}</td>"
-        f"<td style='text-align:right'><b>{html.escape(value)}</b></td></tr>"
-        for name, value in rows
-    )
-    return f"<table class='dsu-results'>{cells}</table>"
 
 
 def limiter_view(rate: float, burst: int, window: float, burst_size: int, seed: int = TRAFFIC_SEED) -> dict:
@@ -114,7 +103,7 @@ class RateLimiterComparator(CourseWidget):
             self.fig.data[0].x, self.fig.data[0].y = view["bins"], view["offered"]
             for trace, name in zip(self.fig.data[1:], view["series"]):
                 trace.x, trace.y = view["bins"], view["series"][name]
-        self.answer.value = _table(
+        self.answer.value = results_table(
             [(f"{view['requests']} requests offered", "admitted / 429 / peak per window / max delay")]
             + [(name, f"{r['admitted']} / {r['refused']} / {r['peak per window']} / {r['max delay']:.2f} s")
                for name, r in view["rows"].items()])
@@ -183,7 +172,7 @@ class LatencyBudgetPlanner(CourseWidget):
         with self.fig.batch_update():
             self.fig.data[0].x, self.fig.data[0].y = waits, names
             self.fig.data[1].x, self.fig.data[1].y = timeouts, names
-        self.answer.value = _table([
+        self.answer.value = results_table([
             ("total time under the edge (ms)", f"{view['total_ms']:.1f}"),
             ("slack under the edge timeout (ms)", f"{view['slack_ms']:.1f}"),
             ("problems", "none" if not view["violations"] else "; ".join(view["violations"])),

@@ -21,8 +21,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from course.communication.mesh import retry_amplification, simulate_mesh
-from course.widgets.base import CourseWidget
-from course.widgets.ep15 import FOUNDATIONS, _table
+from course.widgets.base import CourseWidget, results_table
+from course.widgets.ep15 import FOUNDATIONS
 from course.widgets.registry import register
 
 MESH_SEED = 15
@@ -113,7 +113,7 @@ class OutlierEjectionSimulator(CourseWidget):
             self.fig.data[0].x, self.fig.data[0].y = view["bins"], view["with curve"]
             self.fig.data[1].x, self.fig.data[1].y = view["bins"], view["without curve"]
             self.fig.data[2].x, self.fig.data[2].y = xs, ys
-        self.answer.value = _table([
+        self.answer.value = results_table([
             ("success with / without outlier detection", f"{100 * view['with']:.2f} % / {100 * view['without']:.2f} %"),
             ("ejections (start s → seconds out)",
              ", ".join(f"{t:.0f} → {s:.0f}" for t, _, s in view["ejections"]) or "none"),
@@ -173,7 +173,7 @@ class RetryStormAmplifier(CourseWidget):
         with self.fig.batch_update():
             self.fig.data[0].x, self.fig.data[0].y = view["depths"], view["without budget"]
             self.fig.data[1].x, self.fig.data[1].y = view["depths"], view["with budget"]
-        self.answer.value = _table([
+        self.answer.value = results_table([
             ("calls at the deepest layer, no budget", f"{view['without budget'][-1]:,.2f}"),
             ("with the budget", f"{view['with budget'][-1]:,.3f}"),
         ])

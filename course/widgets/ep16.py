@@ -16,7 +16,6 @@ Taught in: Ep16 · 1-foundations.
 from __future__ import annotations
 
 import functools
-import html
 
 import ipywidgets as widgets
 import numpy as np
@@ -31,7 +30,7 @@ from course.data.quorums import (
     stale_read_probability,
 )
 from course.validation import require_int, require_non_negative
-from course.widgets.base import CourseWidget
+from course.widgets.base import CourseWidget, results_table
 from course.widgets.registry import register
 
 FOUNDATIONS = "series-1/ep16-data-management/1-foundations"
@@ -42,15 +41,6 @@ MAX_VNODES = 500
 #: Monte Carlo trials of the quorum explorer: stale reads and latency percentiles.
 QUORUM_TRIALS = 4000
 QUORUM_SEED = 16
-
-
-def _table(rows: list[tuple[str, str]]) -> str:
-    cells = "".join(
-        f"<tr><td style='padding-right:1em'>{html.escape(name)}</td>"
-        f"<td style='text-align:right'><b>{html.escape(value)}</b></td></tr>"
-        for name, value in rows
-    )
-    return f"<table class='dsu-results'>{cells}</table>"
 
 
 # --------------------------------------------------------------------------- ring explorer
@@ -160,7 +150,7 @@ class RingExplorer(CourseWidget):
         with self.moves.batch_update():
             self.moves.data[0].y = [100 * view["modulo moved on join"], 100 * view["moved on join"]]
             self.moves.data[1].y = [100 * view["modulo theory"], 100 * view["join theory"]]
-        self.answer.value = _table([
+        self.answer.value = results_table([
             ("load CV (measured) / √((N−1)/(NV+1)) / 1/√V",
              f"{view['load CV']:.3f} / {view['CV theory']:.3f} / {1 / np.sqrt(vnodes):.3f}"),
             ("busiest server / fair share", f"{view['max/mean']:.2f}×"),
@@ -237,7 +227,7 @@ class QuorumExplorer(CourseWidget):
             self.fig.data[0].y, self.fig.data[1].y = ms["read"], ms["write"]
         verdict = "R + W > N: every read meets the latest write" if view["overlap"] else \
             "R + W ≤ N: a read can miss the latest acknowledged write"
-        self.answer.value = _table([
+        self.answer.value = results_table([
             ("quorums", verdict),
             ("stale read right after the ack: C(N−W,R)/C(N,R)", f"{view['stale bound']:.3f}"),
             (f"stale read {read_after_ms:g} ms after the ack (simulated, {QUORUM_TRIALS:,} trials)",

@@ -19,8 +19,8 @@ import plotly.graph_objects as go
 
 from course.data.cqrs import simulate_read_side
 from course.validation import require_non_negative, require_positive
-from course.widgets.base import CourseWidget
-from course.widgets.ep16 import FOUNDATIONS, _table
+from course.widgets.base import CourseWidget, results_table
+from course.widgets.ep16 import FOUNDATIONS
 from course.widgets.registry import register
 
 #: Events simulated per view (the run lasts EVENTS / write_rate seconds).
@@ -95,7 +95,7 @@ class ReplicationLagViewer(CourseWidget):
             self.fig.data[0].x, self.fig.data[0].y = t, view["lag_ms"]
             self.fig.data[1].x, self.fig.data[1].y = [0.0, float(t[-1])], [alert_ms, alert_ms]
         first = view["first breach at"]
-        self.answer.value = _table([
+        self.answer.value = results_table([
             ("projector utilisation", f"{view['utilisation']:.2f}"),
             ("lag p50 / p99 / p99.9 (ms)", f"{view['p50']:.0f} / {view['p99']:.0f} / {view['p999']:.0f}"),
             ("events over the alert threshold", f"{100 * view['share over']:.2f} %"),

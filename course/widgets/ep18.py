@@ -15,7 +15,6 @@ Taught in: Ep18 · 1-foundations.
 
 from __future__ import annotations
 
-import html
 from functools import cache
 
 import ipywidgets as widgets
@@ -24,7 +23,7 @@ import plotly.graph_objects as go
 
 from course.scaling.balancing import POLICIES, Fleet, race
 from course.scaling.ballsbins import bin_loads, d_choice_formula, one_choice_formula
-from course.widgets.base import CourseWidget
+from course.widgets.base import CourseWidget, results_table
 from course.widgets.registry import register
 
 FOUNDATIONS = "series-1/ep18-scaling/1-foundations"
@@ -38,15 +37,6 @@ RACE_SEED = 18
 BIN_EXPONENTS = tuple(2.0 + 0.5 * i for i in range(9))
 BIN_CHOICES = (1, 2, 3)
 BIN_SEEDS = (0, 1, 2)
-
-
-def _table(rows: list[tuple[str, str]]) -> str:
-    cells = "".join(
-        f"<tr><td style='padding-right:1em'>{html.escape(name)}</td>"
-        f"<td style='text-align:right'><b>{html.escape(value)}</b></td></tr>"
-        for name, value in rows
-    )
-    return f"<table class='dsu-results'>{cells}</table>"
 
 
 def race_fleet(slowdown: float) -> Fleet:
@@ -141,7 +131,7 @@ class PolicyRace(CourseWidget):
         for p in ranked:
             note = "  (a server overloaded: its queue grows all run)" if view["busiest"][p] > 1 else ""
             rows.append((p, f"{view['p99_ms'][p]:,.1f} ms{note}"))
-        self.answer.value = _table([("policy (best first)", f"p99 at load {load:.2f}")] + rows)
+        self.answer.value = results_table([("policy (best first)", f"p99 at load {load:.2f}")] + rows)
 
 
 # --------------------------------------------------------------------------- balls in bins
@@ -258,7 +248,7 @@ class BallsInBins(CourseWidget):
             self.hist.data[0].x = np.arange(hist.size)
             self.hist.data[0].y = hist          # empty classes (0) are simply not drawn on the log axis
         formula = "ln n / ln ln n" if choices == 1 else f"ln ln n / ln {choices}"
-        self.answer.value = _table([
+        self.answer.value = results_table([
             ("n (balls = bins)", f"{view['n']:,}"),
             (f"simulated fullest bin, {choices} choice(s), seeds 0/1/2", " / ".join(map(str, view["here"]))),
             ("simulated fullest bin, 1 choice, seeds 0/1/2", " / ".join(map(str, view["here_one"]))),

@@ -13,15 +13,13 @@ Taught in: Ep18 · 1-foundations.
 
 from __future__ import annotations
 
-import html
-
 import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
 from course.scaling.autoscaling import HPARule, ThresholdRule, simulate_autoscaling
 from course.scaling.traces import TRACES, trace_by_name
-from course.widgets.base import CourseWidget
+from course.widgets.base import CourseWidget, results_table
 from course.widgets.registry import register
 
 FOUNDATIONS = "series-1/ep18-scaling/1-foundations"
@@ -32,15 +30,6 @@ CAPACITY_PER_INSTANCE = 100.0
 SLO_UTILIZATION = 0.85
 PRICE_PER_HOUR = 0.10
 RULES = ("threshold", "HPA")
-
-
-def _table(rows: list[tuple[str, str]]) -> str:
-    cells = "".join(
-        f"<tr><td style='padding-right:1em'>{html.escape(name)}</td>"
-        f"<td style='text-align:right'><b>{html.escape(value)}</b></td></tr>"
-        for name, value in rows
-    )
-    return f"<table class='dsu-results'>{cells}</table>"
 
 
 def autoscaler_view(trace: str, rule: str, scale_up_at: float, scale_down_at: float, cooldown: float,
@@ -138,7 +127,7 @@ class AutoscalerTuner(CourseWidget):
             self.fig.data[2].y = run.load[view["misses"]]
             self.fig.data[3].x = view["minutes"]
             self.fig.data[3].y = run.requested
-        self.answer.value = _table([
+        self.answer.value = results_table([
             ("SLO-miss minutes (ready instances above 85 %)", f"{run.slo_miss_minutes}"),
             ("instance-hours paid (booting included)", f"{run.instance_hours:,.1f}"),
             (f"cost at ${PRICE_PER_HOUR:.2f} per instance-hour", f"${run.cost:,.2f}"),

@@ -12,14 +12,12 @@ Taught in: Ep18 · 1-foundations.
 
 from __future__ import annotations
 
-import html
-
 import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
 from course.scaling.sharding import REGIONS, SCHEMES, balance, heat_map, write_keys
-from course.widgets.base import CourseWidget
+from course.widgets.base import CourseWidget, results_table
 from course.widgets.registry import register
 
 FOUNDATIONS = "series-1/ep18-scaling/1-foundations"
@@ -29,15 +27,6 @@ KEY_SPACE = 100_000
 WINDOWS = 20
 HEAT_SEED = 18
 MAX_SHARDS = 16
-
-
-def _table(rows: list[tuple[str, str]]) -> str:
-    cells = "".join(
-        f"<tr><td style='padding-right:1em'>{html.escape(name)}</td>"
-        f"<td style='text-align:right'><b>{html.escape(value)}</b></td></tr>"
-        for name, value in rows
-    )
-    return f"<table class='dsu-results'>{cells}</table>"
 
 
 def shard_view(scheme: str, pattern: str, hot_share: float, shards: int) -> dict:
@@ -104,7 +93,7 @@ class ShardHeatMap(CourseWidget):
         with self.bars.batch_update():
             self.bars.data[0].x = np.arange(shards)
             self.bars.data[0].y = view["loads"]
-        self.answer.value = _table([
+        self.answer.value = results_table([
             ("balance = min/max (1 is even)", f"{view['balance']:.3f}"),
             ("hottest shard's share of writes", f"{view['hottest']:.1%}"),
             ("an even share would be", f"{1 / shards:.1%}"),

@@ -15,7 +15,6 @@ Taught in: Ep19 · 1-foundations.
 
 from __future__ import annotations
 
-import html
 import math
 
 import ipywidgets as widgets
@@ -29,23 +28,13 @@ from course.architecture.serverless import (
     faas_monthly_cost,
     servers_needed,
 )
-from course.widgets.base import CourseWidget
+from course.widgets.base import CourseWidget, results_table
 from course.widgets.registry import register
 
 FOUNDATIONS = "series-1/ep19-architecture/1-foundations"
 _STYLE = {"description_width": "initial"}
 #: Request rates drawn: 0.01 … 10,000 per second, 121 points on a log grid.
 RATES = np.logspace(-2, 4, 121)
-
-
-def table(rows: list[tuple[str, str]]) -> str:
-    """An HTML two-column table of (name, value) rows, escaped."""
-    cells = "".join(
-        f"<tr><td style='padding-right:1em'>{html.escape(name)}</td>"
-        f"<td style='text-align:right'><b>{html.escape(value)}</b></td></tr>"
-        for name, value in rows
-    )
-    return f"<table class='dsu-results'>{cells}</table>"
 
 
 def break_even_view(duration_ms: float, memory_mb: float, server_price_per_hour: float,
@@ -137,7 +126,7 @@ class FaasBreakEven(CourseWidget):
                 self.fig.data[4].y = [always_on_monthly_cost(server_price_per_hour)]
         low, high = view["band"]
         fmt = lambda r: "never (function cheaper)" if not math.isfinite(r) else f"{r:,.2f} requests/s"  # noqa: E731
-        self.answer.value = table([
+        self.answer.value = results_table([
             ("break-even rate", fmt(crossing)),
             ("… with duration ×2 / ÷2", f"{fmt(low)} / {fmt(high)}"),
             ("requests a month at break-even", "—" if not finite else f"{crossing * 3600 * 730:,.0f}"),

@@ -21,8 +21,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from course.architecture.coldstarts import SHAPES, simulate_cold_starts
-from course.widgets.base import CourseWidget
-from course.widgets.ep19 import FOUNDATIONS, table
+from course.widgets.base import CourseWidget, results_table
+from course.widgets.ep19 import FOUNDATIONS
 from course.widgets.registry import register
 
 _STYLE = {"description_width": "initial"}
@@ -124,4 +124,4 @@ class ColdStartP99(CourseWidget):
         rows = [("shape", "p99 (ms) · cold share")]
         rows += [(s, f"{view['p99_ms'][s]:,.0f} ms · {view['cold_share'][s]:.2%}") for s in SHAPES]
         rows.append(("environments started (highlighted run)", f"{view['run'].environments}"))
-        self.answer.value = table(rows)
+        self.answer.value = results_table(rows)

@@ -22,8 +22,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from course.architecture.streaming import exact_counts, stream, window_counts
-from course.widgets.base import CourseWidget
-from course.widgets.ep19 import FOUNDATIONS, table
+from course.widgets.base import CourseWidget, results_table
+from course.widgets.ep19 import FOUNDATIONS
 from course.widgets.registry import register
 
 _STYLE = {"description_width": "initial"}
@@ -123,7 +123,7 @@ class WatermarkExplorer(CourseWidget):
             self.bars.data[0].x, self.bars.data[0].y = view["starts"], view["exact"]
             self.bars.data[1].x, self.bars.data[1].y = view["starts"], view["watermarked"]
             self.bars.data[0].width = self.bars.data[1].width = 0.8 * window_s
-        self.answer.value = table([
+        self.answer.value = results_table([
             ("late events (dropped from their window)", f"{view['late']} of {len(view['events'])}"),
             ("windows whose emitted count is wrong", f"{view['wrong_windows']} of {view['starts'].size}"),
             ("mean wait from a window's end to its result", f"{view['mean_wait_s']:.1f} s"),

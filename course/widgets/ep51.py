@@ -19,7 +19,6 @@ cost, decision weights). The USL fit explorer lives in :mod:`course.widgets.ep51
 
 from __future__ import annotations
 
-import html
 import math
 
 import ipywidgets as widgets
@@ -37,7 +36,7 @@ from course.queueing.markovian import (
     servers_for_service_level,
     wait_surface,
 )
-from course.widgets.base import CourseWidget
+from course.widgets.base import CourseWidget, results_table
 from course.widgets.registry import register
 
 FOUNDATIONS = "series-3/ep51-mathematics-of-scale/1-foundations"
@@ -63,15 +62,6 @@ def _figure(title: str, x_title: str, y_title: str, traces, height: int = 360) -
         margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.25),
     )
     return fig
-
-
-def _table(rows: list[tuple[str, str]]) -> str:
-    cells = "".join(
-        f"<tr><td style='padding-right:1em'>{html.escape(name)}</td>"
-        f"<td style='text-align:right'><b>{html.escape(value)}</b></td></tr>"
-        for name, value in rows
-    )
-    return f"<table class='dsu-results'>{cells}</table>"
 
 
 # --------------------------------------------------------------------------- Little's law
@@ -136,7 +126,7 @@ class LittlesLawSolver(CourseWidget):
             self.fig.data[0].y = [0.0, top * self.result.W]
             self.fig.data[1].x = [self.result.arrival_rate]
             self.fig.data[1].y = [self.result.L]
-        self.answer.value = _table([
+        self.answer.value = results_table([
             (_LITTLE_NAMES["L"], f"{self.result.L:,.6g}"),
             (_LITTLE_NAMES["arrival_rate"], f"{self.result.arrival_rate:,.6g}"),
             (_LITTLE_NAMES["W"], f"{self.result.W:,.6g}"),
@@ -257,7 +247,7 @@ class QueueExplorer(CourseWidget):
             rows += [(f"p{round(100 * p)} response time (ms)", f"{t:,.2f}") for p, t in percentiles.items()]
         else:
             rows.append(("percentiles", "not shown for M/D/1 (no simple closed form)"))
-        self.answer.value = _table(rows)
+        self.answer.value = results_table(rows)
 
 
 # --------------------------------------------------------------------------- Erlang C staffing
@@ -329,7 +319,7 @@ class ErlangStaffing(CourseWidget):
             self.fig.data[2].x = [needed]
             self.fig.data[2].y = [levels[counts == needed][0]]
         chosen = mmc(arrival_rate, service_rate, needed)
-        self.answer.value = _table([
+        self.answer.value = results_table([
             ("offered load A = λS (Erlangs)", f"{load:,.3f}"),
             ("servers needed", f"{needed}"),
             ("utilisation at that size", f"{chosen.utilization:.1%}"),
@@ -480,7 +470,7 @@ class CapacityCostCurve(CourseWidget):
             self.fig.data[3].y = [best["total_cost"]]
             self.fig.data[4].x = [servers]
             self.fig.data[4].y = [inspected["total_cost"]]
-        self.answer.value = _table([
+        self.answer.value = results_table([
             ("cheapest pool", f"{self.cheapest} servers at ${best['total_cost']:,.2f}/h "
                               f"(utilisation {best['utilization']:.1%})"),
             (f"inspected: {servers} servers", f"${inspected['total_cost']:,.2f}/h = "
@@ -567,7 +557,7 @@ class DecisionWeights(CourseWidget):
         ordered = self.table.loc[list(self.criteria.index)]
         with self.fig.batch_update():
             self.fig.data[0].y = ordered["weighted_score"].to_numpy()
-        self.answer.value = _table([
+        self.answer.value = results_table([
             (f"rank {int(rank)}", f"{option} (score {score:.3f})")
             for option, rank, score in zip(self.table.index, self.table["rank"],
                                            self.table["weighted_score"])

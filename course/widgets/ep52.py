@@ -42,7 +42,7 @@ from course.reliability.availability import (
     nines,
     time_to_exhaustion,
 )
-from course.widgets.base import CourseWidget
+from course.widgets.base import CourseWidget, results_table
 from course.widgets.registry import register
 
 FOUNDATIONS = "series-3/ep52-reliability-engineering/1-foundations"
@@ -58,15 +58,6 @@ def _figure(title: str, x_title: str, y_title: str, traces, height: int = 380) -
         margin=dict(l=70, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.25),
     )
     return fig
-
-
-def _table(rows: list[tuple[str, str]]) -> str:
-    cells = "".join(
-        f"<tr><td style='padding-right:1em'>{html.escape(name)}</td>"
-        f"<td style='text-align:right'><b>{html.escape(value)}</b></td></tr>"
-        for name, value in rows
-    )
-    return f"<table class='dsu-results'>{cells}</table>"
 
 
 def _duration(minutes: float) -> str:
@@ -412,7 +403,7 @@ class ErrorBudgetBurn(CourseWidget):
                            f"(budget spent by then {100 * threshold * (window / MONTH):.3g} %)")
             rows.append((f"{name} (burn ≥ {threshold:g} over {_duration(window / timedelta(minutes=1))} "
                          f"and {_duration(short / timedelta(minutes=1))})", verdict))
-        self.answer.value = _table(rows)
+        self.answer.value = results_table(rows)
 
 
 # --------------------------------------------------------------------------- MTTR against nines
@@ -490,4 +481,4 @@ class MTTRNines(CourseWidget):
             ("meets the target?", "yes" if meets else
              f"no — repair {mttr_minutes / self.max_mttr:.3g}× faster, or fail that much less often"),
         ]
-        self.answer.value = _table(rows)
+        self.answer.value = results_table(rows)

@@ -29,8 +29,8 @@ from scipy import stats
 from course.datasets import load, provenance
 from course.reliability.availability import correlated_parallel, simulate_correlated_parallel
 from course.reliability.lifetimes import fit_weibull
-from course.widgets.base import CourseWidget
-from course.widgets.ep52 import FOUNDATIONS, _figure, _table
+from course.widgets.base import CourseWidget, results_table
+from course.widgets.ep52 import FOUNDATIONS, _figure
 from course.widgets.registry import register
 
 _STYLE = {"description_width": "initial"}
@@ -153,7 +153,7 @@ class WeibullExplorer(CourseWidget):
                 (f"{name}: B10 life (10 % failed), hours", f"{fit.distribution.quantile(0.10):,.0f}"),
             ]
         self.answer.value = (f"<p><i>{html.escape(record['title'])}</i> — source: "
-                             f"{html.escape(record['source'])}</p>" + _table(rows))
+                             f"{html.escape(record['source'])}</p>" + results_table(rows))
 
 
 # --------------------------------------------------------------------------- correlated failures
@@ -276,4 +276,4 @@ class CorrelatedFailures(CourseWidget):
             (f"Monte Carlo at c = {correlation:.2g}, seed {seed}", simulated),
             ("lost to correlation", f"{self.formula / self.independent:.3g}× the independent unavailability"),
         ]
-        self.answer.value = _table(rows)
+        self.answer.value = results_table(rows)

@@ -16,7 +16,6 @@ the fan-out tail calculator in :mod:`course.widgets.ep53_tail`.
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
 
@@ -34,7 +33,7 @@ from course.capacity.performance import (
 from course.capacity.scalability import usl
 from course.queueing.networks import asymptotic_bounds, bottleneck, mva
 from course.validation import require_in_range, require_int, require_non_negative
-from course.widgets.base import CourseWidget
+from course.widgets.base import CourseWidget, results_table
 from course.widgets.registry import register
 
 FOUNDATIONS = "series-3/ep53-performance-modelling/1-foundations"
@@ -44,16 +43,6 @@ _PROCESSORS = np.unique(np.round(np.logspace(0, 10, 121, base=2.0)))
 MEASURED_ON = {"s — Amdahl: serial share of the fixed job on 1 CPU": "amdahl",
                "s′ — Gustafson: serial share of the run on n CPUs": "gustafson"}
 BOTTLENECK_COLOUR, OTHER_COLOUR = "#d62728", "#7f7f7f"
-
-
-def table_html(rows: list[tuple[str, str]]) -> str:
-    """A two-column HTML table of (quantity, value) rows, values bold and right-aligned."""
-    cells = "".join(
-        f"<tr><td style='padding-right:1em'>{html.escape(name)}</td>"
-        f"<td style='text-align:right'><b>{html.escape(value)}</b></td></tr>"
-        for name, value in rows
-    )
-    return f"<table class='dsu-results'>{cells}</table>"
 
 
 # --------------------------------------------------------------------------- speedup laws
@@ -194,7 +183,7 @@ class SpeedupComparator(CourseWidget):
             self.fractions.data[2].x = [view.n, view.n]
             self.fractions.data[2].y = [view.serial_fraction, view.scaled_fraction]
         limit = "none (s = 0)" if math.isinf(view.limit) else f"{view.limit:,.2f}×"
-        self.answer.value = table_html([
+        self.answer.value = results_table([
             ("s, Amdahl (fixed job, 1 CPU)", f"{view.serial_fraction:.5f}"),
             (f"s′, Gustafson (run on n = {view.n})", f"{view.scaled_fraction:.5f}"),
             (f"Amdahl speedup at n = {view.n}", f"{view.amdahl_at_n:,.2f}×"),
@@ -337,7 +326,7 @@ class MVASolver(CourseWidget):
             self.bars.data[0].marker.color = [BOTTLENECK_COLOUR if k == view.bottleneck else OTHER_COLOUR
                                               for k in range(len(STATIONS))]
         demand_total = (web_ms + application_ms + database_ms) / 1000
-        self.answer.value = table_html([
+        self.answer.value = results_table([
             ("bottleneck (largest demand)", f"{STATIONS[view.bottleneck]}"),
             ("throughput ceiling 1/D_max", f"{1 / (max(web_ms, application_ms, database_ms) / 1000):,.1f} requests/s"),
             ("N* = (D + Z)/D_max, where the asymptotes cross", f"{view.knee:,.1f} users"),

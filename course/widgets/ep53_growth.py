@@ -27,8 +27,8 @@ from scipy import stats
 
 from course.capacity.performance import CompoundGrowth, LinearGrowth, LogisticGrowth
 from course.validation import require_in_range, require_int, require_positive
-from course.widgets.base import CourseWidget
-from course.widgets.ep53 import FOUNDATIONS, table_html
+from course.widgets.base import CourseWidget, results_table
+from course.widgets.ep53 import FOUNDATIONS
 from course.widgets.registry import register
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -220,4 +220,4 @@ class GrowthForecaster(CourseWidget):
         if view.runs_out_on is not None:
             rows.append(("order capacity by", f"{view.order_by}" if view.late_by_months == 0
                          else f"now — already {view.late_by_months:.2f} months late"))
-        self.answer.value = table_html(rows)
+        self.answer.value = results_table(rows)

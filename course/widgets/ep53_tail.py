@@ -35,8 +35,8 @@ from course.capacity.performance import (
     fanout_slow_probability,
 )
 from course.validation import require_in_range, require_int
-from course.widgets.base import CourseWidget
-from course.widgets.ep53 import FOUNDATIONS, table_html
+from course.widgets.base import CourseWidget, results_table
+from course.widgets.ep53 import FOUNDATIONS
 from course.widgets.registry import register
 
 #: Quantile of one backend that defines "slow" (its p99), and of the request we report.
@@ -206,7 +206,7 @@ class FanoutTailCalculator(CourseWidget):
             self.tradeoff.data[1].x, self.tradeoff.data[1].y = [0.0], [view.request_p99_ms]
             self.tradeoff.data[2].x = [100 * view.extra_load]
             self.tradeoff.data[2].y = [view.hedged_request_p99_ms]
-        self.answer.value = table_html([
+        self.answer.value = results_table([
             ("slow = slower than one backend's p99", f"{view.slow_threshold_ms:,.1f} ms"),
             (f"requests slow at n = {view.fanout}, no hedging", f"{100 * view.slow_share:.1f} %"),
             (f"requests slow at n = {view.fanout}, hedged", f"{100 * view.hedged_slow_share:.2f} %"),
