@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pytest
+from widget_contract import widget_contract
 
 from course.scaling.autoscaling import ThresholdRule, simulate_autoscaling
 from course.scaling.balancing import POLICIES, simulate_balancer
@@ -15,7 +14,6 @@ from course.scaling.traces import trace_by_name
 from course.widgets.ep18 import RACE_REQUESTS, RACE_SEED, BallsInBins, PolicyRace, race_fleet
 from course.widgets.ep18_autoscaling import TUNER_SEED, AutoscalerTuner
 from course.widgets.ep18_sharding import ShardHeatMap
-from course.widgets.registry import discover
 
 #: widget class -> (a good setting that differs from the default, a bad setting, words of its message)
 CASES = {
@@ -25,6 +23,10 @@ CASES = {
                       "must be < scale out above"),
     ShardHeatMap: ({"scheme": "hash"}, {"scheme": "geo", "shards": 8}, "shards must be <= 4"),
 }
+
+(test_widget_builds_headlessly_with_finite_numbers, test_setting_controls_redraws_the_figures_in_place,
+ test_bad_input_shows_a_message_naming_it_and_no_nan,
+ test_every_widget_of_the_episode_is_tested_here) = widget_contract("ep18", CASES)
 
 
 def numbers(widget) -> np.ndarray:
@@ -41,53 +43,6 @@ def numbers(widget) -> np.ndarray:
 def trace_data(widget) -> list:
     return [np.array(getattr(t, a), dtype=float) for f in widget.plotly_figures() for t in f.data
             for a in ("x", "y", "z") if getattr(t, a, None) is not None]
-
-
-@pytest.mark.parametrize("widget_class", list(CASES), ids=lambda c: c.__name__)
-def test_widget_builds_headlessly_with_finite_numbers(widget_class):
-    widget = widget_class()
-    assert widget.error is None and widget.message.value == ""
-    assert np.all(np.isfinite(numbers(widget))) and widget.ui is not None
-
-
-@pytest.mark.parametrize("widget_class", list(CASES), ids=lambda c: c.__name__)
-def test_setting_controls_changes_the_figure_in_place(widget_class):
-    widget = widget_class()
-    ids, before = [id(f) for f in widget.figs], trace_data(widget)
-    widget.set(**CASES[widget_class][0])
-    assert widget.error is None and [id(f) for f in widget.figs] == ids
-    after = trace_data(widget)
-    assert len(before) != len(after) or any(a.shape != b.shape or not np.array_equal(a, b)
-                                            for a, b in zip(before, after))
-
-
-@pytest.mark.parametrize("widget_class", list(CASES), ids=lambda c: c.__name__)
-def test_bad_input_shows_a_message_and_no_nan(widget_class):
-    widget = widget_class()
-    _, bad, words = CASES[widget_class]
-    widget.set(**bad)
-    assert widget.error and words in widget.error, widget.error
-    assert html.escape(widget.error) in widget.message.value
-    assert not np.any(np.isnan(numbers(widget)))
-
-
-def test_every_ep18_widget_is_registered_and_tested_here():
-    assert {spec.factory for name, spec in discover().items() if name.startswith("ep18-")} == set(CASES)
-
-
-@pytest.mark.parametrize("name", sorted(n for n in discover() if n.startswith("ep18-")))
-def test_sweep_visits_a_bad_setting_and_ends_clean(name):
-    """Does each sweep show at least one message and end on a good setting? (Speed is bench/'s job:
-    a test's outcome must not depend on the machine's load.)"""
-    spec = discover()[name]
-    widget = spec.factory()
-    widget.ui  # noqa: B018 — as on a page: updates travel as edits
-    errors = 0
-    for setting in spec.sweep():
-        widget.set(**setting)
-        errors += widget.error is not None
-        assert not np.any(np.isnan(numbers(widget))), setting
-    assert errors >= 1 and widget.error is None
 
 
 def test_policy_race_draws_the_simulated_p99():

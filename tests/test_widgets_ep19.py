@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import math
 
 import numpy as np
 import pytest
+from widget_contract import widget_contract
 
 from course.architecture.coldstarts import simulate_cold_starts
 from course.architecture.prices import LAMBDA_X86_US_EAST_1
@@ -15,7 +15,6 @@ from course.architecture.streaming import stream, window_counts
 from course.widgets.ep19 import FaasBreakEven
 from course.widgets.ep19_coldstart import COLD_SEED, ColdStartP99
 from course.widgets.ep19_watermark import STREAM_EVENTS, STREAM_SEED, WatermarkExplorer
-from course.widgets.registry import discover
 
 #: widget class -> (a good setting that differs from the default, a bad setting, words of its message)
 CASES = {
@@ -23,6 +22,10 @@ CASES = {
     ColdStartP99: ({"keep_alive": 900}, {"keep_alive": 0}, "must be > 0 s"),
     WatermarkExplorer: ({"lateness_s": 20.0}, {"lateness_s": -5.0}, "must be >= 0 s"),
 }
+
+(test_widget_builds_headlessly_with_finite_numbers, test_setting_controls_redraws_the_figures_in_place,
+ test_bad_input_shows_a_message_naming_it_and_no_nan,
+ test_every_widget_of_the_episode_is_tested_here) = widget_contract("ep19", CASES)
 
 
 def numbers(widget) -> np.ndarray:
@@ -44,52 +47,6 @@ def trace_data(widget) -> list:
 @pytest.fixture(scope="module")
 def built():
     return {cls: cls() for cls in CASES}
-
-
-@pytest.mark.parametrize("widget_class", list(CASES), ids=lambda c: c.__name__)
-def test_widget_builds_headlessly_with_finite_numbers(widget_class, built):
-    widget = built[widget_class]
-    assert widget.error is None and widget.message.value == ""
-    assert np.all(np.isfinite(numbers(widget))) and widget.ui is not None
-
-
-@pytest.mark.parametrize("widget_class", list(CASES), ids=lambda c: c.__name__)
-def test_setting_controls_changes_the_figure_in_place(widget_class):
-    widget = widget_class()
-    ids, before = [id(f) for f in widget.figs], trace_data(widget)
-    widget.set(**CASES[widget_class][0])
-    assert widget.error is None and [id(f) for f in widget.figs] == ids
-    after = trace_data(widget)
-    assert len(before) != len(after) or any(a.shape != b.shape or not np.array_equal(a, b)
-                                            for a, b in zip(before, after))
-
-
-@pytest.mark.parametrize("widget_class", list(CASES), ids=lambda c: c.__name__)
-def test_bad_input_shows_a_message_and_no_nan(widget_class):
-    widget = widget_class()
-    _, bad, words = CASES[widget_class]
-    widget.set(**bad)
-    assert widget.error and words in widget.error, widget.error
-    assert html.escape(widget.error) in widget.message.value
-    assert not np.any(np.isnan(numbers(widget)))
-
-
-def test_every_ep19_widget_is_registered_and_tested_here():
-    assert {spec.factory for name, spec in discover().items() if name.startswith("ep19-")} == set(CASES)
-
-
-@pytest.mark.parametrize("name", sorted(n for n in discover() if n.startswith("ep19-")))
-def test_sweep_visits_a_bad_setting_and_ends_clean(name):
-    """Does each sweep show at least one message and end on a good setting? (Speed is bench/'s job.)"""
-    spec = discover()[name]
-    widget = spec.factory()
-    widget.ui  # noqa: B018 — as on a page: updates travel as edits
-    errors = 0
-    for setting in spec.sweep():
-        widget.set(**setting)
-        errors += widget.error is not None
-        assert not np.any(np.isnan(numbers(widget))), setting
-    assert errors >= 1 and widget.error is None
 
 
 def test_break_even_widget_draws_the_price_sheet_and_the_crossing():

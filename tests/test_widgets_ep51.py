@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import math
 
 import numpy as np
 import pytest
+from widget_contract import widget_contract
 
 from course.queueing.littles_law import solve
 from course.queueing.markovian import mm1, mmc, servers_for_service_level
@@ -19,7 +19,6 @@ from course.widgets.ep51 import (
     WaitSurface,
 )
 from course.widgets.ep51_usl import USLExplorer, measurements_from_csv
-from course.widgets.registry import discover
 
 #: widget class -> (a good setting that differs from the default, a bad setting, words of its message)
 CASES = {
@@ -35,6 +34,10 @@ CASES = {
     USLExplorer: ({"what_if": True, "alpha": 0.1, "beta": 0.0005, "leave_out": 2},
                   {"leave_out": 4}, "at least 4 measurements"),
 }
+
+(test_widget_builds_headlessly_with_finite_numbers, test_setting_controls_redraws_the_figures_in_place,
+ test_bad_input_shows_a_message_naming_it_and_no_nan,
+ test_every_widget_of_the_episode_is_tested_here) = widget_contract("ep51", CASES)
 
 
 def trace_data(widget) -> list:
@@ -62,58 +65,6 @@ def numbers(widget) -> np.ndarray:
 
 def same_data(a: list, b: list) -> bool:
     return len(a) == len(b) and all(x.shape == y.shape and all(np.ravel(x) == np.ravel(y)) for x, y in zip(a, b))
-
-
-@pytest.mark.parametrize("widget_class", list(CASES), ids=lambda c: c.__name__)
-def test_widget_builds_headlessly_without_error(widget_class):
-    """Does the widget build with its defaults, show no message and plot only finite numbers?"""
-    widget = widget_class()
-    assert widget.error is None and widget.message.value == ""
-    assert widget.figs and np.all(np.isfinite(numbers(widget)))
-    assert widget.ui is not None
-
-
-@pytest.mark.parametrize("widget_class", list(CASES), ids=lambda c: c.__name__)
-def test_setting_controls_changes_the_figure(widget_class):
-    """Does set(...) redraw the figure in place with different data?"""
-    widget = widget_class()
-    figures_before = [id(fig) for fig in widget.figs]
-    before = trace_data(widget)
-    widget.set(**CASES[widget_class][0])
-    assert widget.error is None
-    assert [id(fig) for fig in widget.figs] == figures_before, "figures must be updated, not replaced"
-    assert not same_data(before, trace_data(widget))
-
-
-@pytest.mark.parametrize("widget_class", list(CASES), ids=lambda c: c.__name__)
-def test_bad_input_shows_a_message_and_leaves_no_nan(widget_class):
-    """Does a bad setting set .error, show it as the message, and keep the figure free of NaN?"""
-    widget = widget_class()
-    _, bad, words = CASES[widget_class]
-    widget.set(**bad)
-    assert widget.error and words in widget.error
-    assert html.escape(widget.error) in widget.message.value
-    assert not np.any(np.isnan(numbers(widget)))
-
-
-def test_every_ep51_widget_is_registered_and_tested_here():
-    """Is every registered Ep51 widget one of the classes this file drives?"""
-    registered = {spec.factory for name, spec in discover().items() if name.startswith("ep51-")}
-    assert registered == set(CASES)
-
-
-@pytest.mark.parametrize("name", sorted(n for n in discover() if n.startswith("ep51-")))
-def test_sweep_includes_a_bad_setting_and_ends_clean(name):
-    """Does each sweep visit at least one bad setting, and recover from it?"""
-    spec = discover()[name]
-    widget = spec.factory()
-    errors = 0
-    for setting in spec.sweep():
-        widget.set(**setting)
-        errors += widget.error is not None
-        assert not np.any(np.isnan(numbers(widget))), f"NaN plotted at {setting}"
-    assert errors >= 1
-    assert widget.error is None, "the sweep should end on a good setting"
 
 
 # ---------------------------------------------------------------- numbers shown

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import math
 from datetime import timedelta
 
 import numpy as np
 import pytest
+from widget_contract import widget_contract
 
 from course.reliability.availability import (
     KofN,
@@ -32,7 +32,6 @@ from course.widgets.ep52_lifetimes import (
     monte_carlo_unavailability,
     study_ended_at,
 )
-from course.widgets.registry import discover
 
 #: widget class -> (a good setting that differs from the default, a bad setting, words of its message)
 CASES = {
@@ -45,6 +44,10 @@ CASES = {
     WeibullExplorer: ({"study_end": 5000.0}, {"study_end": 1000.0}, "needs failures at two different ages"),
     CorrelatedFailures: ({"correlation": 0.1, "replicas": 2}, {"seed": -1}, "seed must be a whole number"),
 }
+
+(test_widget_builds_headlessly_with_finite_numbers, test_setting_controls_redraws_the_figures_in_place,
+ test_bad_input_shows_a_message_naming_it_and_no_nan,
+ test_every_widget_of_the_episode_is_tested_here) = widget_contract("ep52", CASES)
 
 
 def numbers(widget) -> np.ndarray:
@@ -64,59 +67,6 @@ def numbers(widget) -> np.ndarray:
 def trace_data(widget) -> list:
     return [tuple(np.ravel(getattr(trace, attr) if getattr(trace, attr) is not None else ()).tolist())
             for fig in widget.figs for trace in getattr(fig, "data", ()) for attr in ("x", "y")]
-
-
-@pytest.mark.parametrize("widget_class", list(CASES), ids=lambda c: c.__name__)
-def test_widget_builds_headlessly_without_error(widget_class):
-    """Does the widget build with its defaults, show no message and plot only finite numbers?"""
-    widget = widget_class()
-    assert widget.error is None and widget.message.value == ""
-    values = numbers(widget)
-    assert values.size and np.all(np.isfinite(values))
-    assert widget.ui is not None
-
-
-@pytest.mark.parametrize("widget_class", list(CASES), ids=lambda c: c.__name__)
-def test_setting_controls_changes_the_figure_in_place(widget_class):
-    """Does set(...) redraw the same figures with different data?"""
-    widget = widget_class()
-    figures_before = [id(fig) for fig in widget.figs]
-    before = trace_data(widget)
-    widget.set(**CASES[widget_class][0])
-    assert widget.error is None
-    assert [id(fig) for fig in widget.figs] == figures_before
-    assert trace_data(widget) != before
-
-
-@pytest.mark.parametrize("widget_class", list(CASES), ids=lambda c: c.__name__)
-def test_bad_input_shows_a_message_and_leaves_no_nan(widget_class):
-    """Does a bad setting set .error, show it as the message, and keep the figure free of NaN?"""
-    widget = widget_class()
-    _, bad, words = CASES[widget_class]
-    widget.set(**bad)
-    assert widget.error and words in widget.error
-    assert html.escape(widget.error) in widget.message.value
-    assert not np.any(np.isnan(numbers(widget)))
-
-
-def test_every_ep52_widget_is_registered_and_tested_here():
-    """Is every registered Ep52 widget one of the classes this file drives?"""
-    registered = {spec.factory for name, spec in discover().items() if name.startswith("ep52-")}
-    assert registered == set(CASES)
-
-
-@pytest.mark.parametrize("name", sorted(n for n in discover() if n.startswith("ep52-")))
-def test_sweep_includes_a_bad_setting_and_ends_clean(name):
-    """Does each sweep visit at least one bad setting, and recover from it?"""
-    spec = discover()[name]
-    widget = spec.factory()
-    errors = 0
-    for setting in spec.sweep():
-        widget.set(**setting)
-        errors += widget.error is not None
-        assert not np.any(np.isnan(numbers(widget))), f"NaN plotted at {setting}"
-    assert errors >= 1
-    assert widget.error is None
 
 
 # ---------------------------------------------------------------- the composer's spec

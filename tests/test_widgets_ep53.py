@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import math
 
 import numpy as np
 import pytest
+from widget_contract import widget_contract
 
 from course.capacity.performance import (
     CompoundGrowth,
@@ -37,28 +37,15 @@ CASES = {
     FanoutTailCalculator: ({"fanout": 10, "hedge_percentile": 90.0}, {"cv": 0.0}, "cv must be > 0"),
 }
 
+(test_widget_builds_headlessly_with_finite_numbers, test_setting_controls_redraws_the_figures_in_place,
+ test_bad_input_shows_a_message_naming_it_and_no_nan,
+ test_every_widget_of_the_episode_is_tested_here) = widget_contract("ep53", CASES)
+
 
 def arrays(widget) -> list:
     return [np.asarray(getattr(trace, axis), dtype=object).copy()
             for fig in widget.plotly_figures() for trace in fig.data for axis in ("x", "y")
             if getattr(trace, axis) is not None]
-
-
-@pytest.mark.parametrize("widget_class", list(CASES), ids=lambda c: c.__name__)
-def test_widget_builds_redraws_and_explains_bad_input(widget_class):
-    """Does the widget build without a message, redraw on set(...), and show a named message for bad input?"""
-    good, bad, words = CASES[widget_class]
-    widget = widget_class()
-    assert widget.error is None and widget.message.value == ""
-    assert widget.ui is not None
-    before = arrays(widget)
-    widget.set(**good)
-    assert widget.error is None
-    after = arrays(widget)
-    assert any(a.shape != b.shape or not np.array_equal(a, b) for a, b in zip(before, after))
-    widget.set(**bad)
-    assert widget.error is not None and words in widget.error
-    assert html.escape(widget.error) in widget.message.value
 
 
 # --------------------------------------------------------------------------- speedup

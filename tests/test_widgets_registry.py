@@ -63,6 +63,32 @@ def test_widget_survives_its_sweep_with_messages_not_tracebacks(spec):
             assert not any(math.isinf(v) for v in _figure_numbers(widget)), f"{spec.name} plots inf at {setting}"
 
 
+#: widgets with no bad setting their controls can reach, and why
+NO_BAD_SETTING = {"ep13-chaos-dashboard": "every control is a bounded slider or a check box"}
+#: widgets that draw NaN on purpose, and why
+NAN_IS_A_GAP = {"ep13-chaos-dashboard": "a second in which no request finished has no latency quantile: "
+                                        "a gap in the line"}
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_sweep_visits_a_bad_setting_and_ends_on_a_good_one(spec):
+    """Does the sweep (what bench/ times) show at least one message, plot no NaN, and leave the
+    widget drawn — so a bad setting does not silently turn the rest of the sweep into messages?"""
+    widget = spec.factory()
+    errors = 0
+    for setting in spec.sweep():
+        widget.set(**setting)
+        errors += widget.error is not None
+        if spec.name not in NAN_IS_A_GAP:
+            assert not any(math.isnan(v) for v in _figure_numbers(widget)), f"{spec.name} plots NaN at {setting}"
+    if spec.name in NO_BAD_SETTING:
+        assert errors == 0, f"{spec.name} showed a message: remove it from NO_BAD_SETTING"
+    else:
+        assert errors >= 1, f"{spec.name}: the sweep never visits a bad setting"
+    assert widget.error is None, f"{spec.name}: the sweep ends on a message: {widget.error}"
+    assert errors <= len(list(spec.sweep())) // 2, f"{spec.name}: most of the sweep shows messages"
+
+
 # --------------------------------------------------------------------------- what the page receives
 
 

@@ -66,6 +66,7 @@ def limiter_view(rate: float, burst: int, window: float, burst_size: int, seed: 
     sweep=lambda: (
         [{"rate": r} for r in (1.0, 5.0, 10.0, 20.0, 50.0)]
         + [{"rate": 10.0, "burst": b} for b in (1, 5, 10, 30, 0)]   # burst 0: a message
+        + [{"burst": 10}]                                           # and back, so what follows is drawn
         + [{"window": w} for w in (0.5, 1.0, 2.0, 5.0)]
         + [{"burst_size": s} for s in (0, 20, 80, 200)]
     ),

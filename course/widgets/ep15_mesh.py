@@ -137,6 +137,7 @@ def storm_view(depth, attempts, failure, budget) -> dict:
     sweep=lambda: (
         [{"depth": d} for d in (1, 3, 5, 8)]
         + [{"attempts": a} for a in (1, 2, 3, 5, 0)]               # 0 tries: a message
+        + [{"attempts": 3}]                                         # and back, so what follows is drawn
         + [{"failure": f} for f in (0.0, 0.1, 0.5, 1.0)]
         + [{"budget": b} for b in (0.0, 0.1, 0.5)]
     ),

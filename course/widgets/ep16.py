@@ -108,6 +108,7 @@ def ring_view(servers: int, vnodes: int) -> dict:
         + [{"servers": 10, "vnodes": v} for v in (1, 2, 5, 10, 50, 100, 200, 500)]
         + [{"servers": 32, "vnodes": 500}]
         + [{"servers": 10, "vnodes": 0}]                       # no ring points: a message
+        + [{"servers": 10, "vnodes": 100}]                     # and back
     ),
 )
 class RingExplorer(CourseWidget):
@@ -188,6 +189,7 @@ def quorum_view(n: int, r: int, w: int, failures: int, read_after_ms: float = 0.
         + [{"n": 5, "r": 2, "w": 2, "failures": f} for f in (0, 1, 2, 3, 4, 5)]
         + [{"n": 3, "r": 1, "w": 1, "failures": 0, "read_after_ms": t} for t in (0.0, 5.0, 20.0)]
         + [{"n": 3, "r": 5, "w": 2, "failures": 0}]                         # R > N: a message
+        + [{"n": 3, "r": 2, "w": 2, "failures": 0}]                         # and back
     ),
 )
 class QuorumExplorer(CourseWidget):
