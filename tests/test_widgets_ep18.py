@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from widget_contract import widget_contract
 
@@ -27,22 +26,6 @@ CASES = {
 (test_widget_builds_headlessly_with_finite_numbers, test_setting_controls_redraws_the_figures_in_place,
  test_bad_input_shows_a_message_naming_it_and_no_nan,
  test_every_widget_of_the_episode_is_tested_here) = widget_contract("ep18", CASES)
-
-
-def numbers(widget) -> np.ndarray:
-    found = []
-    for fig in widget.plotly_figures():
-        for trace in fig.data:
-            for attr in ("x", "y", "z"):
-                values = getattr(trace, attr, None)
-                if values is not None:
-                    found.extend(float(v) for v in np.ravel(np.array(values, dtype=float)))
-    return np.array(found)
-
-
-def trace_data(widget) -> list:
-    return [np.array(getattr(t, a), dtype=float) for f in widget.plotly_figures() for t in f.data
-            for a in ("x", "y", "z") if getattr(t, a, None) is not None]
 
 
 def test_policy_race_draws_the_simulated_p99():

@@ -28,22 +28,6 @@ CASES = {
  test_every_widget_of_the_episode_is_tested_here) = widget_contract("ep19", CASES)
 
 
-def numbers(widget) -> np.ndarray:
-    found = []
-    for fig in widget.plotly_figures():
-        for trace in fig.data:
-            for attr in ("x", "y"):
-                values = getattr(trace, attr, None)
-                if values is not None:
-                    found.extend(float(v) for v in np.ravel(np.array(values, dtype=float)))
-    return np.array(found)
-
-
-def trace_data(widget) -> list:
-    return [np.array(getattr(t, a), dtype=float) for f in widget.plotly_figures() for t in f.data
-            for a in ("x", "y") if getattr(t, a, None) is not None]
-
-
 @pytest.fixture(scope="module")
 def built():
     return {cls: cls() for cls in CASES}

@@ -40,33 +40,6 @@ CASES = {
  test_every_widget_of_the_episode_is_tested_here) = widget_contract("ep51", CASES)
 
 
-def trace_data(widget) -> list:
-    """Every x, y, z array of every trace, as float arrays (None stays None)."""
-    arrays = []
-    for fig in widget.figs:
-        for trace in getattr(fig, "data", ()):
-            for attr in ("x", "y", "z"):
-                values = getattr(trace, attr, None)
-                if values is not None and attr in trace:
-                    arrays.append(np.array(values, dtype=object))
-    return arrays
-
-
-def numbers(widget) -> np.ndarray:
-    found = []
-    for array in trace_data(widget):
-        for value in np.ravel(array):
-            if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
-                found.append(float(value))
-            elif isinstance(value, (list, tuple, np.ndarray)):
-                found.extend(float(v) for v in np.ravel(value))
-    return np.array(found)
-
-
-def same_data(a: list, b: list) -> bool:
-    return len(a) == len(b) and all(x.shape == y.shape and all(np.ravel(x) == np.ravel(y)) for x, y in zip(a, b))
-
-
 # ---------------------------------------------------------------- numbers shown
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-import numpy as np
 import pytest
 from widget_contract import widget_contract
 
@@ -48,25 +47,6 @@ CASES = {
 (test_widget_builds_headlessly_with_finite_numbers, test_setting_controls_redraws_the_figures_in_place,
  test_bad_input_shows_a_message_naming_it_and_no_nan,
  test_every_widget_of_the_episode_is_tested_here) = widget_contract("ep52", CASES)
-
-
-def numbers(widget) -> np.ndarray:
-    found = []
-    for fig in widget.figs:
-        for trace in getattr(fig, "data", ()):
-            for attr in ("x", "y"):
-                values = getattr(trace, attr, None)
-                if values is None:
-                    continue
-                for value in values:
-                    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
-                        found.append(float(value))
-    return np.array(found)
-
-
-def trace_data(widget) -> list:
-    return [tuple(np.ravel(getattr(trace, attr) if getattr(trace, attr) is not None else ()).tolist())
-            for fig in widget.figs for trace in getattr(fig, "data", ()) for attr in ("x", "y")]
 
 
 # ---------------------------------------------------------------- the composer's spec

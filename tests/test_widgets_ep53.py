@@ -42,12 +42,6 @@ CASES = {
  test_every_widget_of_the_episode_is_tested_here) = widget_contract("ep53", CASES)
 
 
-def arrays(widget) -> list:
-    return [np.asarray(getattr(trace, axis), dtype=object).copy()
-            for fig in widget.plotly_figures() for trace in fig.data for axis in ("x", "y")
-            if getattr(trace, axis) is not None]
-
-
 # --------------------------------------------------------------------------- speedup
 
 
