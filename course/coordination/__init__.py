@@ -1,0 +1,24 @@
+"""Coordination (Ep17): consensus with Raft, leader election, leases and distributed locks.
+
+=================  ======================================================================
+``raft``           Raft's rules as pure functions on a node's state (term, votedFor, log,
+                   commitIndex, role): RequestVote with the up-to-date check,
+                   AppendEntries, elections, stepping down on a higher term, the
+                   leader's commit rule (current-term entries only, §5.4.2) and the
+                   naive rule; a ``Rules`` object a learner's functions plug into
+``raft_sim``       a seeded discrete-event Raft cluster on the virtual clock
+                   (:mod:`course.sim`): delays, loss, partitions, crashes and restarts;
+                   tidy records of elections, leaders and commits; the Fig. 16 sweep
+                   (election time vs election-timeout randomness)
+=================  ======================================================================
+
+Raft's checker model (every message order, loss, crash within bounds) lives with the other
+models on the exploration engine, in :mod:`course.exploration.models.raft`.
+
+Taught in: Ep17 · 1-foundations, 2-implementation.
+"""
+
+# Each module's names are re-exported below, one block per module (Raft first, then leases
+# and locks), so that ``from course.coordination import ...`` works for all of them.
+
+__all__: list[str] = []
