@@ -21,4 +21,33 @@ Taught in: Ep17 · 1-foundations, 2-implementation.
 # Each module's names are re-exported below, one block per module (Raft first, then leases
 # and locks), so that ``from course.coordination import ...`` works for all of them.
 
-__all__: list[str] = []
+from course.coordination.raft import (
+    NAIVE_COMMIT,
+    REFERENCE,
+    AppendEntries,
+    AppendReply,
+    Node,
+    RequestVote,
+    Rules,
+    VoteReply,
+    advance_commit_index,
+    advance_commit_index_naive,
+    client_request,
+    handle_append_entries,
+    handle_request_vote,
+    heartbeat,
+    majority,
+    new_node,
+    receive,
+    replicate,
+    restart,
+    step_down,
+    timeout,
+)
+
+__all__ = [
+    "Node", "RequestVote", "VoteReply", "AppendEntries", "AppendReply", "Rules", "REFERENCE",
+    "NAIVE_COMMIT", "new_node", "majority", "step_down", "handle_request_vote",
+    "handle_append_entries", "advance_commit_index", "advance_commit_index_naive", "timeout",
+    "client_request", "replicate", "heartbeat", "receive", "restart",
+]
