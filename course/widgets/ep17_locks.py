@@ -130,7 +130,7 @@ class QuorumCalculator(CourseWidget):
         ])
         self.sizes_fig.update_layout(
             title="How much yearly downtime does each cluster size leave?", height=320,
-            xaxis_title="members n", yaxis_title="expected downtime (hours a year, log)", yaxis_type="log",
+            xaxis_title="members n", yaxis_title="expected downtime (hours a year, log)", yaxis_type="log", yaxis_exponentformat="power",
             margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.35))
         return [self.answer, self.zones_fig, self.sizes_fig]
 
