@@ -10,6 +10,15 @@
                    (:mod:`course.sim`): delays, loss, partitions, crashes and restarts;
                    tidy records of elections, leaders and commits; the Fig. 16 sweep
                    (election time vs election-timeout randomness)
+``quorums``        crash (2f + 1, majority) and Byzantine (3f + 1) sizing, quorum
+                   intersection, k-of-n availability and zone ``Placement`` (zone losses
+                   survived, availability, yearly cost)
+``leases``         a seeded lease lock on the virtual clock: SET NX PX with an owner,
+                   renewals, pauses, clock jumps, a fencing-token resource; Kubernetes'
+                   leader-election defaults
+``etcd_cluster``   a real 3-member etcd cluster on loopback: kill the leader, time the next
+``redis_lock``     a real redis-server on loopback: SET NX PX lock, compare-and-delete,
+                   INCR fencing tokens, the paused-holder demo
 =================  ======================================================================
 
 Raft's checker model (every message order, loss, crash within bounds) lives with the other
