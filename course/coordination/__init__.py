@@ -53,10 +53,22 @@ from course.coordination.raft import (
     step_down,
     timeout,
 )
+from course.coordination.raft_sim import (
+    FIG16_RANGES,
+    PAPER_FIG16,
+    RaftRun,
+    downtime_cdf,
+    failover_times,
+    fast_failover_times,
+    fig16_sweep,
+    simulate,
+)
 
 __all__ = [
     "Node", "RequestVote", "VoteReply", "AppendEntries", "AppendReply", "Rules", "REFERENCE",
     "NAIVE_COMMIT", "new_node", "majority", "step_down", "handle_request_vote",
     "handle_append_entries", "advance_commit_index", "advance_commit_index_naive", "timeout",
     "client_request", "replicate", "heartbeat", "receive", "restart",
+    "RaftRun", "simulate", "failover_times", "fast_failover_times", "fig16_sweep", "downtime_cdf",
+    "FIG16_RANGES", "PAPER_FIG16",
 ]
