@@ -13,6 +13,10 @@ from process_support import gone, processes_mentioning
 
 from course.coordination.etcd_cluster import ETCD, EtcdCluster, free_ports
 
+# Real servers on loopback: the unit stage of `make test` runs these (its targets etcd-server and
+# redis-server install the Debian packages first).
+pytestmark = pytest.mark.slow
+
 
 def assert_cleaned_up(cluster: EtcdCluster, pids: list[int]):
     assert pids and all(gone(pid) for pid in pids)

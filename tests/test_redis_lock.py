@@ -20,6 +20,8 @@ from course.coordination.redis_lock import (
     paused_holder_demo,
 )
 
+# A real redis-server on loopback: the unit stage of `make test` runs these (after `make redis-server`).
+
 
 @pytest.fixture(scope="module")
 def server():
