@@ -460,11 +460,22 @@ def _handle_append_reply(node: Node, message: AppendReply, rules: Rules) -> tupl
             match_index=node.match_index[:peer] + (match,) + node.match_index[peer + 1:],
             next_index=node.next_index[:peer] + (max(node.next_index[peer], match + 1),)
             + node.next_index[peer + 1:])
-        return rules.advance_commit(node), []
+        after = rules.advance_commit(node)
+        if not isinstance(after, Node):
+            raise ValueError(f"advance_commit must return a Node; it returned {after!r}")
+        return after, []
     # The consistency check failed: back up one entry and try again (Figure 2).
     back = max(1, node.next_index[peer] - 1)
     node = node._replace(next_index=node.next_index[:peer] + (back,) + node.next_index[peer + 1:])
     return node, [replicate(node, peer)]
+
+
+def _answer(result, rule: str, kind: type) -> tuple[Node, list]:
+    """A request handler's ``(node, reply)``, checked: a learner's slip named plainly."""
+    if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], Node)
+            and isinstance(result[1], kind)):
+        raise ValueError(f"{rule} must return (node, {kind.__name__}); it returned {result!r}")
+    return result[0], [result[1]]
 
 
 def receive(node: Node, message, rules=None) -> tuple[Node, list]:
@@ -478,20 +489,20 @@ def receive(node: Node, message, rules=None) -> tuple[Node, list]:
     """
     _require_node(node)
     rules = as_rules(rules)
+    if not isinstance(message, RequestVote | AppendEntries | VoteReply | AppendReply):
+        raise ValueError(f"message must be a RequestVote, VoteReply, AppendEntries or "
+                         f"AppendReply; got {message!r}")
     if message.term > node.term:
         node = rules.on_higher_term(node, message.term)
+        if not isinstance(node, Node):
+            raise ValueError(f"on_higher_term must return a Node; it returned {node!r}")
     if isinstance(message, RequestVote):
-        node, reply = rules.request_vote(node, message)
-        return node, [reply]
+        return _answer(rules.request_vote(node, message), "request_vote", VoteReply)
     if isinstance(message, AppendEntries):
-        node, reply = rules.append_entries(node, message)
-        return node, [reply]
+        return _answer(rules.append_entries(node, message), "append_entries", AppendReply)
     if isinstance(message, VoteReply):
         return _handle_vote_reply(node, message)
-    if isinstance(message, AppendReply):
-        return _handle_append_reply(node, message, rules)
-    raise ValueError(f"message must be a RequestVote, VoteReply, AppendEntries or AppendReply; "
-                     f"got {message!r}")
+    return _handle_append_reply(node, message, rules)
 
 
 def restart(node: Node) -> Node:
