@@ -82,3 +82,37 @@ def test_fenced_storage_alone():
 def test_bad_ttl_names_the_parameter(server):
     with server.client() as conn, pytest.raises(ValueError, match="ttl_ms"):
         RedisLock(conn, ttl_ms=0)
+
+
+def test_a_killed_python_process_takes_its_server_with_it(tmp_path):
+    """Does a redis-server die with the Python process that started it (a killed kernel never runs __exit__)?"""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = ("from course.coordination.redis_lock import RedisServer\n"
+              "import sys, time\n"
+              "server = RedisServer(); server.start()\n"
+              "print(server.process.pid, server.port, server.root, flush=True)\n"
+              "time.sleep(120)\n")
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    root = None
+    try:
+        pid, port, root = child.stdout.readline().split()
+        pid, port = int(pid), int(port)
+        assert not gone(pid)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        deadline = time.monotonic() + 30
+        while not gone(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert gone(pid) and not processes_mentioning(f"--port {port} ")
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        # a killed process cannot remove its own directory: the test does
+        if root:
+            shutil.rmtree(root, ignore_errors=True)

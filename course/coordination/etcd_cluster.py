@@ -3,7 +3,8 @@
 Debian's ``etcd-server`` package (``make etcd-server`` installs it) ships ``/usr/bin/etcd``.
 :class:`EtcdCluster` starts the members on 127.0.0.1 with free ports and a temporary data
 directory, and — as a context manager — always stops every process it started and removes
-the directory, also when the body raises or is interrupted (KeyboardInterrupt).
+the directory, also when the body raises or is interrupted (KeyboardInterrupt); and if the
+Python process itself is killed (a restarted kernel), Linux kills the members with it.
 
 The leader is read from each member's JSON gateway, ``POST /v3/maintenance/status`` (the
 ``leader`` and ``header.member_id`` fields), so no etcd client library is needed.
@@ -24,6 +25,7 @@ Taught in: Ep17 · 2-implementation (the real cluster beside the simulation).
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -39,7 +41,7 @@ from pathlib import Path
 
 from course.validation import require_int
 
-__all__ = ["ETCD", "EtcdCluster", "Member", "free_ports", "etcd_available"]
+__all__ = ["ETCD", "EtcdCluster", "Member", "free_ports", "etcd_available", "die_with_parent"]
 
 ETCD = "/usr/bin/etcd"
 TUNING_SOURCE = "https://etcd.io/docs/v3.5/tuning/"
@@ -48,6 +50,19 @@ TUNING_SOURCE = "https://etcd.io/docs/v3.5/tuning/"
 def etcd_available() -> bool:
     """Whether Debian's etcd binary is installed (``make etcd-server``)."""
     return os.access(ETCD, os.X_OK)
+
+
+def die_with_parent() -> None:
+    """In a child process (``preexec_fn``): ask Linux to SIGKILL it when its parent dies.
+
+    A notebook kernel that is restarted or killed never runs ``__exit__``; without this its
+    etcd or Redis processes would live on. (``prctl(PR_SET_PDEATHSIG, SIGKILL)``; a no-op
+    where libc has no prctl.)
+    """
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)   # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def free_ports(count: int) -> list[int]:
@@ -147,7 +162,8 @@ class EtcdCluster:
         try:
             # own process group: a Ctrl-C in the notebook reaches Python, which then stops etcd
             member.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                              stdin=subprocess.DEVNULL, start_new_session=True)
+                                              stdin=subprocess.DEVNULL, start_new_session=True,
+                                              preexec_fn=die_with_parent)
         finally:
             log.close()
 

@@ -3,8 +3,8 @@
 Debian's ``redis-server`` package (``make redis-server``) ships ``/usr/bin/redis-server``.
 :class:`RedisServer` starts one on 127.0.0.1 with a free port and no persistence, and — as a
 context manager — always stops it and removes its directory, also on an exception or a
-KeyboardInterrupt. :class:`Resp` is a minimal client of Redis's wire protocol (RESP2: about
-forty lines, so no new dependency).
+KeyboardInterrupt (and Linux kills it if the Python process itself dies). :class:`Resp` is a
+minimal client of Redis's wire protocol (RESP2: about forty lines, so no new dependency).
 
 :class:`RedisLock` is the single-instance lock of Redis's documentation:
 
@@ -40,7 +40,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course.coordination.etcd_cluster import free_ports
+from course.coordination.etcd_cluster import die_with_parent, free_ports
 from course.validation import require_int
 
 __all__ = ["REDIS", "RedisServer", "Resp", "RespError", "RedisLock", "FencedStorage",
@@ -158,7 +158,8 @@ class RedisServer:
                    "--appendonly", "no", "--dir", str(self.root), "--daemonize", "no",
                    "--logfile", str(self.root / "redis.log")]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+                                        stdin=subprocess.DEVNULL, start_new_session=True,
+                                        preexec_fn=die_with_parent)
         deadline = time.monotonic() + self.startup_timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
