@@ -52,6 +52,17 @@ def etcd_available() -> bool:
     return os.access(ETCD, os.X_OK)
 
 
+def _find_prctl():
+    # resolved once, in the parent: the child between fork and exec should only call it
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _find_prctl()
+
+
 def die_with_parent() -> None:
     """In a child process (``preexec_fn``): ask Linux to SIGKILL it when its parent dies.
 
@@ -59,10 +70,8 @@ def die_with_parent() -> None:
     etcd or Redis processes would live on. (``prctl(PR_SET_PDEATHSIG, SIGKILL)``; a no-op
     where libc has no prctl.)
     """
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)   # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGKILL)   # 1 = PR_SET_PDEATHSIG
 
 
 def free_ports(count: int) -> list[int]:
