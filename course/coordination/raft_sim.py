@@ -489,58 +489,64 @@ def fast_failover_times(election_timeout_ms: Sequence[float] = (150.0, 300.0), *
     cap_ms = require_non_negative("cap_ms", cap_ms)
     rng = np.random.default_rng(seed_entropy(seed))
     m, need = n - 1, n // 2  # survivors; votes needed besides the candidate's own
-    rows = np.arange(trials)
     rank = np.arange(m)  # follower k holds k + 1 entries: a longer log has a higher rank
-
-    def uniform(lo, hi, shape):
-        return lo + (hi - lo) * rng.random(shape)
-
-    crash = uniform(0.0, low / 2.0, trials)
-    heard = np.where(rng.random((trials, m)) < loss, 0.0, uniform(dlo, dhi, (trials, m)))
-    deadline = heard + uniform(low, high, (trials, m))
+    span, delay_span = high - low, dhi - dlo
+    crash_all = (low / 2.0) * rng.random(trials)
+    lost = rng.random((trials, m)) < loss
+    heard = np.where(lost, 0.0, dlo + delay_span * rng.random((trials, m)))
+    deadline = heard + low + span * rng.random((trials, m))
     term = np.ones((trials, m), dtype=np.int64)
     voted = np.ones((trials, m), dtype=np.int64)  # the term of each server's last vote
     leader_at = np.full(trials, np.nan)
     terms = np.zeros(trials, dtype=np.int64)
-    done = np.zeros(trials, dtype=bool)
-    while True:
+    idx = np.arange(trials)  # the trials still without a leader, compacted as they finish
+    crash = crash_all
+    while idx.size:
         first = np.argmin(deadline, axis=1)
+        rows = np.arange(idx.size)
         start = deadline[rows, first]
-        active = ~done & (start - crash <= cap_ms)
-        if not active.any():
-            break
+        alive = start - crash <= cap_ms
+        if not alive.all():
+            idx, deadline, term, voted, crash, first, start = (
+                a[alive] for a in (idx, deadline, term, voted, crash, first, start))
+            if not idx.size:
+                break
+            rows = np.arange(idx.size)
         stand = term[rows, first] + 1
-        term[rows, first] = np.where(active, stand, term[rows, first])
-        voted[rows, first] = np.where(active, stand, voted[rows, first])
-        terms += active
-        others = (rank[None, :] != first[:, None]) & active[:, None]
-        arrive = start[:, None] + uniform(dlo, dhi, (trials, m))
-        reaches = others & (rng.random((trials, m)) >= loss)
-        answered = rng.random((trials, m)) >= loss
+        term[rows, first] = stand
+        voted[rows, first] = stand
+        terms[idx] += 1
+        draws = rng.random((5, idx.size, m))
+        wanted = stand[:, None]
+        arrive = start[:, None] + dlo + delay_span * draws[0]
+        reaches = (rank[None, :] != first[:, None]) & (draws[1] >= loss)
         standing = deadline <= arrive  # its own timer fired first: it stands, term + 1
-        own_term = np.where(standing, term + 1, term)
-        newer = reaches & (own_term < stand[:, None])  # steps down to the candidate's term
-        grant = (newer | (reaches & (own_term == stand[:, None]) & ~standing)) \
-            & (voted < stand[:, None]) & (rank[None, :] <= first[:, None])
-        term = np.where(newer, stand[:, None], term)
-        voted = np.where(grant, stand[:, None], voted)
-        counted = grant & answered
-        wins = active & (counted.sum(axis=1) >= need)
-        round_trip = np.where(counted, arrive - start[:, None] + uniform(dlo, dhi, (trials, m)),
-                              np.inf)
-        kth = np.partition(round_trip, need - 1, axis=1)[:, need - 1]
-        leader_at = np.where(wins, start + kth, leader_at)
-        done |= wins
+        own_term = term + standing
+        newer = reaches & (own_term < wanted)  # steps down to the candidate's term
+        grant = (newer | (reaches & (own_term == wanted) & ~standing)) \
+            & (voted < wanted) & (rank[None, :] <= first[:, None])
+        term = np.where(newer, wanted, term)
+        voted = np.where(grant, wanted, voted)
+        counted = grant & (draws[2] >= loss)
+        wins = counted.sum(axis=1) >= need
+        if wins.any():
+            round_trip = np.where(counted[wins], arrive[wins] - start[wins, None] + dlo
+                                  + delay_span * draws[3][wins], np.inf)
+            leader_at[idx[wins]] = start[wins] + np.partition(round_trip, need - 1,
+                                                              axis=1)[:, need - 1]
         # Timers: the candidate and every granting server wait a fresh timeout; a server
         # whose own candidacy was overtaken by a higher term restarts from its own timeout.
-        deadline[rows, first] = np.where(active, start + uniform(low, high, trials),
-                                         deadline[rows, first])
-        deadline = np.where(grant, arrive + uniform(low, high, (trials, m)), deadline)
-        overtaken = standing & newer & ~grant
-        deadline = np.where(overtaken, deadline + uniform(low, high, (trials, m)), deadline)
-    downtime = leader_at - crash
+        fresh = low + span * draws[4]
+        deadline[rows, first] = start + fresh[rows, first]
+        deadline = np.where(grant, arrive + fresh, deadline)
+        deadline = np.where(standing & newer & ~grant, deadline + fresh, deadline)
+        if wins.any():
+            keep = ~wins
+            idx, deadline, term, voted, crash = (a[keep] for a in (idx, deadline, term, voted,
+                                                                    crash))
+    downtime = leader_at - crash_all
     downtime[downtime > cap_ms] = np.nan
-    frame = pd.DataFrame({"trial": rows, "downtime_ms": downtime, "terms": terms})
+    frame = pd.DataFrame({"trial": np.arange(trials), "downtime_ms": downtime, "terms": terms})
     frame["split_votes"] = (frame["terms"] - 1).clip(lower=0)
     frame["capped"] = frame["downtime_ms"].isna()
     return frame
