@@ -16,7 +16,9 @@ One step is one of these (the engine tries every one that is enabled, in every o
   ``max_log`` long);
 - faults: **reply lost** (either call: the receiver acts, the sender hears nothing);
   **delay** (``delays`` in a run: the call is built now and parked, to arrive later —
-  after the sender may have moved on to another term — and then **deliver** it);
+  after the sender may have moved on to another term — and then **deliver** it; one call
+  is parked at a time, and since the sender may make the same call again meanwhile, a
+  parked call is also a **duplicate**);
   **crash** and **restart** (``crashes`` in a run: a restarted server keeps term, vote and
   log, forgets the rest). A request that is never sent is a lost request: every pattern of
   loss and every partition is covered by the steps not taken.
