@@ -42,9 +42,11 @@ __all__ = [
     "LeaseRun", "simulate_lease_lock", "kubernetes_takeover_window",
 ]
 
-#: client-go's leader-election defaults in seconds, as Kubernetes components declare them
-#: (``DefaultLeaseDuration = 15 * time.Second``, ``DefaultRenewDeadline = 10 * time.Second``,
-#: ``DefaultRetryPeriod = 2 * time.Second``).
+#: The leader-election defaults (seconds) Kubernetes' components pass to client-go's leader
+#: election, as declared in Kubernetes' own ``leaderelectionconfig`` package (v1.10, read on
+#: godocs.io): ``DefaultLeaseDuration = 15 * time.Second``, ``DefaultRenewDeadline = 10 *
+#: time.Second``, ``DefaultRetryPeriod = 2 * time.Second``. (client-go's own package page
+#: could not be read here; the same three values are the components' flag defaults.)
 KUBERNETES_DEFAULTS = {"lease_duration_s": 15.0, "renew_deadline_s": 10.0, "retry_period_s": 2.0}
 KUBERNETES_SOURCE = "https://godocs.io/k8s.io/kubernetes/pkg/client/leaderelectionconfig@v1.10.0-alpha.0"
 #: Martin Kleppmann, "How to do distributed locking", 8 February 2016.
