@@ -81,6 +81,8 @@ def test_kubernetes_defaults_and_takeover_window():
     ({"clock_jump_s": -2}, "clock_jump_s"),
     ({"horizon_s": 1e6}, "horizon_s"),
     ({"seed": "x"}, "seed"),
+    ({"write_every_s": 1e-9}, "write_every_s"),
+    ({"retry_every_s": 1e-6}, "retry_every_s"),
 ])
 def test_bad_input_names_the_parameter(kwargs, name):
     with pytest.raises(ValueError, match=name):

@@ -105,6 +105,8 @@ def test_yearly_cost_counts_members_and_remote_followers():
     (lambda: cluster_availability(3, 1.5), "member_availability"),
     (lambda: Placement(()), "members_per_zone"),
     (lambda: Placement((0, 0)), "members_per_zone"),
+    (lambda: Placement(5), "members_per_zone"),
+    (lambda: Placement((1.5, 2)), "members_per_zone"),
     (lambda: Placement((1, 1)).availability(0.9, -0.1), "zone_availability"),
     (lambda: Placement((1, 1)).yearly_cost(-1.0), "member_price_per_hour"),
 ])

@@ -139,6 +139,11 @@ def simulate_lease_lock(lease_s: float = 10.0, renew_every_s: float = 3.0, pause
     network_delay_s = require_non_negative("network_delay_s", network_delay_s)
     if horizon_s > 3600:
         raise ValueError(f"horizon_s must be at most 3600 s; got {horizon_s:g}")
+    for name, period in (("renew_every_s", renew_every_s), ("retry_every_s", retry_every_s),
+                         ("write_every_s", write_every_s)):
+        if period < horizon_s / 10_000:   # bounds the work: at most 10,000 events of each kind
+            raise ValueError(f"{name} must be at least horizon_s / 10,000 = {horizon_s / 10_000:g} s; "
+                             f"got {period:g}")
     if renew_every_s >= lease_s:
         raise ValueError(f"renew_every_s must be < lease_s ({lease_s:g} s), or the lease lapses between "
                          f"renewals; got {renew_every_s:g}")

@@ -148,7 +148,11 @@ class Placement:
     fault_model: str = "crash"
 
     def __post_init__(self):
-        counts = tuple(self.members_per_zone)
+        try:
+            counts = tuple(self.members_per_zone)
+        except TypeError:
+            raise ValueError(f"members_per_zone must be a sequence of member counts, one per zone; "
+                             f"got {self.members_per_zone!r}") from None
         if not 1 <= len(counts) <= 10:
             raise ValueError(f"members_per_zone must list 1 to 10 zones; got {len(counts)}")
         for count in counts:
