@@ -208,3 +208,16 @@ def test_hostile_input_is_refused_by_name(call, needle):
 def test_a_numpy_generator_seed_is_accepted():
     run = simulate(3, seed=np.random.default_rng(1), duration_ms=500)
     assert len(run.leaders) == 1
+
+
+def test_failover_times_are_deterministic_and_the_fast_sweep_keeps_the_shape():
+    a = failover_times((150, 175), seed=11, trials=30)
+    b = failover_times((150, 175), seed=11, trials=30)
+    pd.testing.assert_frame_equal(a, b)
+    fast = fig16_sweep(seed=0, trials=1000, cap_ms=3000, method="fast")
+    capped = fast.groupby("range", sort=False)["capped"].mean()
+    assert capped["150–150 ms"] > 0.7 and capped["150–175 ms"] == 0.0
+    with pytest.raises(ValueError, match="method"):
+        fig16_sweep(seed=0, method="slow")
+    with pytest.raises(ValueError, match="rules must be None"):
+        fig16_sweep(seed=0, method="fast", rules={"advance_commit": advance_commit_index_naive})
