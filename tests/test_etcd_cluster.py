@@ -69,6 +69,7 @@ def test_free_ports_are_distinct():
     ({"members": 0}, "members"),
     ({"heartbeat_ms": 5}, "heartbeat_ms"),
     ({"heartbeat_ms": 100, "election_timeout_ms": 400}, "election_timeout_ms"),
+    ({"startup_timeout_s": "soon"}, "startup_timeout_s"),
 ])
 def test_bad_settings_name_the_parameter(kwargs, name):
     with pytest.raises(ValueError, match=name):

@@ -39,7 +39,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from course.validation import require_int
+from course.validation import require_int, require_positive
 
 __all__ = ["ETCD", "EtcdCluster", "Member", "free_ports", "etcd_available", "die_with_parent"]
 
@@ -127,9 +127,7 @@ class EtcdCluster:
         self.heartbeat_ms = require_int("heartbeat_ms", heartbeat_ms, minimum=10, maximum=5000)
         self.election_timeout_ms = require_int("election_timeout_ms", election_timeout_ms,
                                                minimum=5 * self.heartbeat_ms, maximum=50000)
-        if not startup_timeout_s > 0:
-            raise ValueError(f"startup_timeout_s must be > 0; got {startup_timeout_s}")
-        self.startup_timeout_s = float(startup_timeout_s)
+        self.startup_timeout_s = require_positive("startup_timeout_s", startup_timeout_s)
         self.root: Path | None = None
         self.members: list[Member] = []
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course.coordination.etcd_cluster import die_with_parent, free_ports
-from course.validation import require_int
+from course.validation import require_int, require_positive
 
 __all__ = ["REDIS", "RedisServer", "Resp", "RespError", "RedisLock", "FencedStorage",
            "paused_holder_demo", "redis_available"]
@@ -131,9 +131,7 @@ class RedisServer:
     """One redis-server on 127.0.0.1, no persistence; a context manager that always stops it."""
 
     def __init__(self, startup_timeout_s: float = 10.0):
-        if not startup_timeout_s > 0:
-            raise ValueError(f"startup_timeout_s must be > 0; got {startup_timeout_s}")
-        self.startup_timeout_s = float(startup_timeout_s)
+        self.startup_timeout_s = require_positive("startup_timeout_s", startup_timeout_s)
         self.port: int | None = None
         self.root: Path | None = None
         self.process: subprocess.Popen | None = None
