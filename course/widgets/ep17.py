@@ -12,6 +12,11 @@ quorum calculator and the lease timeline are in :mod:`course.widgets.ep17_locks`
 >>> view["split_share"] > 0.95, wide["median_ms"] < 300 < view["median_ms"]
 (True, True)
 
+In a notebook: ``from course.widgets.ep17 import ElectionTimeoutExplorer`` then
+``ElectionTimeoutExplorer().ui`` (a widget task: set 150–150 ms, then widen the range until
+no failover needs a second election in most runs; or raise the delay until the timing
+warning shows).
+
 Taught in: Ep17 · 1-foundations (Figure 16's shape, the timing requirement).
 """
 
