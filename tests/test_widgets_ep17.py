@@ -73,7 +73,7 @@ def test_widget_builds_headlessly_and_updates_in_place():
     assert [id(f) for f in widget.figs] == ids
     after = numbers(widget)
     assert before.shape != after.shape or not np.array_equal(before, after)
-    assert "split vote" in widget.answer.value
+    assert "failed election" in widget.answer.value
 
 
 @pytest.mark.parametrize("setting,words", [

@@ -385,7 +385,8 @@ def failover_times(election_timeout_ms: Sequence[float] = (150.0, 300.0), *, see
 
     One row per trial: ``downtime_ms`` (crash to new leader; NaN if capped), ``terms`` (the
     elections it took), ``split_votes`` (terms - 1: elections that ended without a
-    leader), ``capped``. Trial k uses the same random streams whatever the range (common
+    leader — a split vote, or a candidate whose log was too short to win; the column keeps
+    the paper's word for both), ``capped``. Trial k uses the same random streams whatever the range (common
     random numbers), so ranges compare draw for draw.
 
     >>> frame = failover_times((150, 300), seed=0, trials=50)

@@ -16,8 +16,8 @@ In a notebook: ``from course.widgets.ep17 import ElectionTimeoutExplorer`` then
 ``ElectionTimeoutExplorer().ui`` (a widget task: set 150–150 ms, then widen the range and
 read how the share of failovers still leaderless after ten timeouts and the 95th percentile
 fall; or raise the delay until the timing warning shows). About half the failovers keep
-one split vote even at 150–300 ms: the set-up is the paper's worst case, where the servers
-with the shortest logs cannot win and may time out first.
+one failed election even at 150–300 ms: the set-up is the paper's worst case, where the
+servers with the shortest logs cannot win and may time out first.
 
 Taught in: Ep17 · 1-foundations (Figure 16's shape, the timing requirement).
 """
@@ -69,7 +69,8 @@ def election_view(timeout_min_ms: float, timeout_max_ms: float, delay_ms: float,
     one-way delay) in (0, 200], ``loss`` in [0, 0.5]. Returns the sorted failover times
     (``times_ms``, capped ones left out) and their cumulative share ``cdf``; ``median_ms`` and
     ``p95_ms`` (over every trial, capped ones counted at the cap); ``split_share`` (failovers
-    with at least one split vote); ``split_counts`` (share with 0, 1, 2, 3, 4+ split votes);
+    with at least one failed election: a split vote, or a candidate whose log is too short);
+    ``split_counts`` (share with 0, 1, 2, 3, 4+ failed elections);
     ``capped_share``; ``broadcast_ms`` (the longest round trip, 3 × delay) and
     ``timing_ok`` (broadcast time well below the smallest timeout: at most a tenth).
     """
@@ -159,8 +160,8 @@ class ElectionTimeoutExplorer(CourseWidget):
         self.bars = go.FigureWidget(data=[go.Bar(x=["0", "1", "2", "3", "4+"], y=np.zeros(5),
                                                  name="failovers")])
         self.bars.update_layout(
-            title="How many elections ended in a split vote before one succeeded?",
-            xaxis_title="split votes in one failover", yaxis_title="share of failovers",
+            title="How many elections failed (split vote, or a too-short log) before one won?",
+            xaxis_title="failed elections in one failover", yaxis_title="share of failovers",
             yaxis_range=[0, 1], height=300, margin=dict(l=60, r=20, t=50, b=50))
         return [self.answer, self.fig, self.bars]
 
@@ -174,7 +175,8 @@ class ElectionTimeoutExplorer(CourseWidget):
         rows = [
             ("median time without a leader", f"{view['median_ms']:,.0f} ms"),
             ("95th percentile", f"{view['p95_ms']:,.0f} ms"),
-            ("failovers with a split vote", f"{view['split_share']:.0%}"),
+            ("failovers with a failed election (split vote or too-short log)",
+             f"{view['split_share']:.0%}"),
             (f"no leader within {view['cap_ms']:,.0f} ms (10 smallest timeouts)",
              f"{view['capped_share']:.0%}"),
             ("broadcast time (longest round trip)", f"{view['broadcast_ms']:,.1f} ms"),
