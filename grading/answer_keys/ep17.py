@@ -39,16 +39,16 @@ from grading.answer_keys.modules import whole_modules
 
 # What the kernel that runs the implementation answers may not reach (one place): the whole
 # coordination library (Raft's rules are Q4's reference, quorums Q1's, leases and the Redis
-# lock's fenced storage Q6's), the exploration engine and its models (a search could run the
-# learner's rule against the reference), Ep14's breaker explorer (a BFS too) and the Ep17
-# widgets, which compute quorums and lease timelines with their own code.
+# lock's fenced storage Q6's, the simulation), the exploration engine and its models (a search
+# could run the learner's rule against the reference), Ep14's breaker explorer (a BFS too) and
+# the Ep17 widgets, which compute quorums, elections and lease timelines with their own code.
 FORBIDDEN = whole_modules(
     "course.coordination.raft", "course.coordination.quorums", "course.coordination.leases",
     "course.coordination.etcd_cluster", "course.coordination.redis_lock",
     "course.exploration.model", "course.exploration.search", "course.exploration.results",
     "course.exploration.canonical", "course.exploration.timeline", "course.exploration.models.raft",
     "course.exploration.models.quorum", "course.patterns.explorer", "course.widgets.ep17_locks",
-    "course.coordination.raft_sim",
+    "course.coordination.raft_sim", "course.widgets.ep17",
 )
 # Rules is a plain record of four functions (the stubs above); the module builds REFERENCE and
 # NAIVE_COMMIT from it at import time, so switching it off would make the package unimportable.
