@@ -8,9 +8,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 BWRAP := /usr/bin/bwrap
+ETCD := /usr/bin/etcd
+REDIS := /usr/bin/redis-server
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv lab test unit notebooks nbgrader browser lint bench clean-notebooks chromium bubblewrap lock measure-ep53
+.PHONY: help venv lab test unit notebooks nbgrader browser lint bench clean-notebooks chromium bubblewrap etcd-server redis-server lock measure-ep53
 
 help:
 	@echo "make lab    - install into $(VENV), build your workspace, start JupyterLab"
@@ -59,6 +61,31 @@ bubblewrap:
 		exit 1; \
 	fi
 
+# Debian's etcd-server and redis-server: Ep17's tests and notebooks start a real 3-member etcd
+# cluster and a Redis on loopback (the packages' own services are not started: the kit starts
+# its own processes on free ports and stops them).
+etcd-server:
+	@if [ -x $(ETCD) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's etcd-server for the Ep17 etcd cluster..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server; \
+	else \
+		echo "Ep17's etcd cluster needs Debian's etcd-server at $(ETCD)."; \
+		echo "Install it with:  sudo apt-get install -y etcd-server   then re-run make test."; \
+		exit 1; \
+	fi
+
+redis-server:
+	@if [ -x $(REDIS) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's redis-server for the Ep17 Redis lock..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; \
+	else \
+		echo "Ep17's Redis lock needs Debian's redis-server at $(REDIS)."; \
+		echo "Install it with:  sudo apt-get install -y redis-server   then re-run make test."; \
+		exit 1; \
+	fi
+
 lint: venv
 	$(BIN)/ruff check course grading certificates dsu tests bench
 
@@ -71,7 +98,7 @@ STAGES := lint unit notebooks nbgrader browser
 NBGRADER_TESTS := tests/test_episodes.py $(sort $(wildcard tests/test_grading_*.py tests/test_certify*.py))
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-test: venv chromium bubblewrap
+test: venv chromium bubblewrap etcd-server redis-server
 	@failed=""; table=""; begin=$$(date +%s); \
 	for stage in $(STAGES); do \
 		echo "=== make test: $$stage started at $$(date -u +%H:%M:%S) UTC"; start=$$(date +%s); \
@@ -84,10 +111,10 @@ test: venv chromium bubblewrap
 	printf '  %-10s %5d s\n' total $$(( $$(date +%s) - begin )); \
 	if [ -n "$$failed" ]; then echo "=== make test: FAILED stages:$$failed"; exit 1; fi
 
-unit: venv bubblewrap
+unit: venv bubblewrap etcd-server redis-server
 	$(PYTEST) tests -m "not browser" $(addprefix --ignore=,$(NBGRADER_TESTS))
 
-notebooks: venv
+notebooks: venv etcd-server redis-server
 	$(PYTEST) --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg series-1 series-3
 
 nbgrader: venv bubblewrap

@@ -139,7 +139,7 @@ def learning_path(syllabus: Syllabus) -> list[Episode]:
     """Every episode in an order to take them: each after its prerequisites, else in syllabus order.
 
     >>> [ep.id for ep in learning_path(load_syllabus())]
-    ['ep51', 'ep13', 'ep14', 'ep15', 'ep16', 'ep18', 'ep19', 'ep52', 'ep53']
+    ['ep51', 'ep13', 'ep14', 'ep15', 'ep16', 'ep17', 'ep18', 'ep19', 'ep52', 'ep53']
     """
     episodes = syllabus.episodes()
     known = {ep.id for ep in episodes}

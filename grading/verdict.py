@@ -71,6 +71,11 @@ def verdict(question, cases, answers: list[dict] | None, problem: str | None = N
                 return Verdict(question.grade_id, False, 1,
                                f"{question.label}: your answer {_show(got['value'])} is not the expected value")
         return Verdict(question.grade_id, True, 1, f"{question.label}: correct")
+    if question.judge is not None and all("value" in got for case, got in zip(cases, answers, strict=True)
+                                           if not case.raises):
+        problem = question.judge(cases, [got.get("value") for got in answers])
+        if problem:
+            return Verdict(question.grade_id, False, len(cases), f"{question.label}: {problem}")
     for case, got in zip(cases, answers, strict=True):
         inputs = f"for the inputs ({_args(case.args)})"
         if case.raises:

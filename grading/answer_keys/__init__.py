@@ -1,7 +1,7 @@
 """Trusted answer keys, one module per assessment (``grading.answer_keys.<assignment>``).
 
 >>> sorted(KNOWN)
-['ep13', 'ep14', 'ep15', 'ep16', 'ep18', 'ep19', 'ep51', 'ep52', 'ep53']
+['ep13', 'ep14', 'ep15', 'ep16', 'ep17', 'ep18', 'ep19', 'ep51', 'ep52', 'ep53']
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import importlib
 
 from grading.answer_keys.model import AnswerKey, Case, Question
 
-KNOWN = ("ep13", "ep14", "ep15", "ep16", "ep18", "ep19", "ep51", "ep52", "ep53")
+KNOWN = ("ep13", "ep14", "ep15", "ep16", "ep17", "ep18", "ep19", "ep51", "ep52", "ep53")
 __all__ = ["AnswerKey", "Case", "Question", "load_answer_key", "KNOWN"]
 
 

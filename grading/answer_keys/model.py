@@ -10,7 +10,8 @@ sandbox). For each graded test cell (by nbgrader ``grade_id``) it says
   so patching the in-kernel visible check changes nothing);
 * how the grading process computes the expected answer with the real ``course`` library;
 * how to compare (``rel_tol`` and ``abs_tol``, or a ``compare`` function), and which cases
-  must raise (``Case.raises``).
+  must raise (``Case.raises``); optionally a ``judge`` of all the answers together (a model
+  checker run on the learner's function, tabulated over its inputs).
 
 It also declares, in one place, what the assessment forbids: ``forbidden`` maps a module of
 ``course`` to the names (private helpers included) that are switched off in the kernel that
@@ -55,6 +56,10 @@ class Question:
     compare: Callable[[Any, Any], bool] | None = None
     #: how a learner's plain answer is put into a comparable form (e.g. sets of dots)
     normalise: Callable[[Any], Any] | None = None
+    #: a check of all the answers together, run in the grading process before the per-case
+    #: comparisons: ``judge(cases, values)`` returns None or why the answers fail (e.g. a model
+    #: checker run on a table of the learner's answers, Ep17's commit rule)
+    judge: Callable[[list, list], str | None] | None = None
 
     def __post_init__(self):
         if self.probe not in PROBES:

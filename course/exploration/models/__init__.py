@@ -18,6 +18,9 @@
 ``ratelimit``          a gateway around your rate limiter: non-atomic read-modify-write
                        across instances, restarts of an in-memory limiter; "at most
                        limit allowed in any window" (Ep15)
+``raft``               three Raft servers running your rules: every order of elections,
+                       calls, lost replies, delays, crashes; election safety, log
+                       matching, leader completeness, state machine safety (Ep17)
 =====================  ==============================================================
 
 Ep13's circuit-breaker model lives beside the breaker, in :mod:`course.patterns.explorer`.
