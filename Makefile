@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 BWRAP := /usr/bin/bwrap
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv lab test unit notebooks nbgrader browser lint bench clean-notebooks chromium bubblewrap lock measure-ep53
+.PHONY: help venv lab test unit notebooks nbgrader class class-deps browser lint bench clean-notebooks chromium bubblewrap lock measure-ep53
 
 help:
 	@echo "make lab    - install into $(VENV), build your workspace, start JupyterLab"
@@ -65,7 +65,7 @@ lint: venv
 # `make test` runs its stages one after another (each on $(PYTEST_WORKERS) workers), goes on after a
 # failed stage so that one run shows every failure, and prints each stage's wall time as it ends
 # and again in a table at the end (so CI's log shows where the minutes go).
-STAGES := lint unit notebooks nbgrader browser
+STAGES := lint unit notebooks nbgrader class browser
 # The nbgrader stage: grading and certification tests with real nbgrader runs and graded course
 # roots (the slow part, which grows with every episode).
 NBGRADER_TESTS := tests/test_episodes.py $(sort $(wildcard tests/test_grading_*.py tests/test_certify*.py))
@@ -85,13 +85,38 @@ test: venv chromium bubblewrap
 	if [ -n "$$failed" ]; then echo "=== make test: FAILED stages:$$failed"; exit 1; fi
 
 unit: venv bubblewrap
-	$(PYTEST) tests -m "not browser" $(addprefix --ignore=,$(NBGRADER_TESTS))
+	$(PYTEST) tests -m "not browser" $(addprefix --ignore=,$(NBGRADER_TESTS) $(CLASS_TESTS))
 
 notebooks: venv
 	$(PYTEST) --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg series-1 series-3
 
 nbgrader: venv bubblewrap
 	$(PYTEST) $(NBGRADER_TESTS)
+
+# The class stage: a real JupyterHub (class/jupyterhub_config.py) with 20 learners, nbgrader's
+# exchange and a graded, certified batch (tests/test_class.py; a few minutes on 2 cores).
+CLASS_TESTS := tests/test_class.py
+CHP := class/node_modules/.bin/configurable-http-proxy
+
+class: venv bubblewrap class-deps
+	$(PYTEST) $(CLASS_TESTS)
+
+# JupyterHub's proxy (configurable-http-proxy) from npm, at the versions of class/package-lock.json.
+class-deps: $(CHP)
+
+$(CHP): class/package.json class/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian's nodejs and npm for JupyterHub's proxy..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+		else \
+			echo "JupyterHub's proxy needs Node.js >= 20 and npm."; \
+			echo "Install them with:  sudo apt-get install -y nodejs npm   then re-run make."; \
+			exit 1; \
+		fi; \
+	fi
+	npm ci --prefix class --no-audit --no-fund --loglevel=error
+	touch $(CHP)
 
 browser: venv chromium
 	$(PYTEST) tests -m browser
