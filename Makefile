@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 BWRAP := /usr/bin/bwrap
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv lab test unit notebooks nbgrader class class-deps browser lint bench clean-notebooks chromium bubblewrap lock measure-ep53
+.PHONY: help venv lab test unit notebooks nbgrader class class-deps browser lint bench clean-notebooks chromium bubblewrap postgresql lock measure-ep53
 
 help:
 	@echo "make lab    - install into $(VENV), build your workspace, start JupyterLab"
@@ -59,6 +59,20 @@ bubblewrap:
 		exit 1; \
 	fi
 
+# Debian's PostgreSQL server programs (/usr/lib/postgresql/<version>/bin): the gradebook tests start a
+# private server from them (tests/postgres_support.py) and remove it after; the package's own cluster
+# is not used.
+postgresql:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's postgresql for the PostgreSQL gradebook tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+	else \
+		echo "The PostgreSQL gradebook tests need Debian's postgresql (initdb in /usr/lib/postgresql/<version>/bin)."; \
+		echo "Install it with:  sudo apt-get install -y postgresql   then re-run make test."; \
+		exit 1; \
+	fi
+
 lint: venv
 	$(BIN)/ruff check course grading certificates dsu tests bench
 
@@ -68,10 +82,10 @@ lint: venv
 STAGES := lint unit notebooks nbgrader class browser
 # The nbgrader stage: grading and certification tests with real nbgrader runs and graded course
 # roots (the slow part, which grows with every episode).
-NBGRADER_TESTS := tests/test_episodes.py $(sort $(wildcard tests/test_grading_*.py tests/test_certify*.py))
+NBGRADER_TESTS := tests/test_episodes.py tests/test_gradebook_postgres.py $(sort $(wildcard tests/test_grading_*.py tests/test_certify*.py))
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-test: venv chromium bubblewrap
+test: venv chromium bubblewrap postgresql
 	@failed=""; table=""; begin=$$(date +%s); \
 	for stage in $(STAGES); do \
 		echo "=== make test: $$stage started at $$(date -u +%H:%M:%S) UTC"; start=$$(date +%s); \
@@ -90,7 +104,7 @@ unit: venv bubblewrap
 notebooks: venv
 	$(PYTEST) --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg series-1 series-3
 
-nbgrader: venv bubblewrap
+nbgrader: venv bubblewrap postgresql
 	$(PYTEST) $(NBGRADER_TESTS)
 
 # The class stage: a real JupyterHub (class/jupyterhub_config.py) with 20 learners, nbgrader's
