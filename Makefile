@@ -16,7 +16,7 @@ help:
 	@echo "make lab    - install into $(VENV), build your workspace, start JupyterLab"
 	@echo "              options for dsu lab: make lab ARGS=\"--no-browser --port 8890 --workspace ~/dsu\""
 	@echo "make test   - install into $(VENV), run every test (lint, units, notebooks, nbgrader, browser)"
-	@echo "              one stage alone: make lint | unit | notebooks | nbgrader | browser"
+	@echo "              one stage alone: make lint | unit | notebooks | nbgrader | class | browser"
 	@echo "make bench  - run the benchmarks in bench/ and print ratio tables"
 	@echo "make measure-ep53 - re-measure the Ep53 three-tier service (shared/data/ep53_three_tier.csv)"
 	@echo "make lock   - re-pin requirements.lock from the current $(VENV)"
@@ -112,7 +112,7 @@ nbgrader: venv bubblewrap postgresql
 CLASS_TESTS := tests/test_class.py
 CHP := class/node_modules/.bin/configurable-http-proxy
 
-class: venv bubblewrap class-deps
+class: venv bubblewrap postgresql class-deps
 	$(PYTEST) $(CLASS_TESTS)
 
 # JupyterHub's proxy (configurable-http-proxy) from npm, at the versions of class/package-lock.json.
