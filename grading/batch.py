@@ -239,6 +239,7 @@ def grade_batch(root: Path, episode: str, options: GradingOptions | None = None,
                 else:
                     error = (result.get("error") or "").strip().splitlines()
                     outcome.error = (error[-1] if error else "unknown error") + "\n" + result.get("log", "")[-1500:]
+                outcome.resources = result.get("resources", {})
                 if result.get("attempt", 1) > 1:
                     outcome.events.append({"kind": "retried", "notebook": "", "detail":
                                            f"graded on attempt {result['attempt']}: an earlier attempt's "

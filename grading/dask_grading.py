@@ -34,6 +34,8 @@ import os
 import re
 import shutil
 import tempfile
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -112,14 +114,43 @@ def _attempt_folder(job: dict) -> Path:
     return Path(tempfile.mkdtemp(prefix="attempt-", dir=folder))
 
 
+class _ChildMemory(threading.Thread):
+    """Samples the summed RSS of a process's descendants every 0.2 s; keeps the peak (bytes)."""
+
+    def __init__(self, process):
+        super().__init__(daemon=True)
+        self.process, self.peak, self.stop = process, 0, threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        while not self.stop.wait(0.2):
+            total = 0
+            for child in self.process.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:
+                    continue  # ended between the listing and the reading
+            self.peak = max(self.peak, total)
+
+
 def grade_on_worker(job: dict) -> dict:
     """Dask task: grade one student in a fresh attempt folder; return the result with the files.
 
     The result is :func:`grading.worker.autograde_job`'s, plus ``files`` (the autograded
-    notebooks and text files, name -> bytes) and ``attempt`` (1 for a first run); ``root`` is
-    None (the attempt folder is gone when the task returns).
+    notebooks and text files, name -> bytes), ``attempt`` (1 for a first run) and ``resources``:
+    ``seconds`` (wall time of this attempt), ``worker`` (its address), ``worker_rss_mb`` (the
+    worker process) and ``kernels_peak_mb`` (the peak summed resident memory of the worker's
+    child processes — the sandboxed kernels — sampled every 0.2 s). ``root`` is None (the
+    attempt folder is gone when the task returns).
     """
+    import psutil
+
     from grading.worker import autograde_job
+
+    started = time.monotonic()
+    sampler = _ChildMemory(psutil.Process())
+    sampler.start()
 
     attempt = _attempt_folder(job)
     # For whoever watches the batch (and the worker-kill test): which process runs this attempt.
@@ -133,8 +164,18 @@ def grade_on_worker(job: dict) -> dict:
             for entry in sorted(graded.iterdir()):
                 if entry.is_file() and not entry.is_symlink() and entry.name.endswith((".ipynb", ".txt")):
                     files[entry.name] = entry.read_bytes()
-        return dict(result, root=None, files=files, attempt=number)
+        try:
+            from distributed import get_worker
+
+            where = get_worker().address
+        except ValueError:  # called outside a Dask worker (a direct call, a test)
+            where = f"pid {os.getpid()}"
+        resources = {"seconds": round(time.monotonic() - started, 3), "worker": where,
+                     "worker_rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1),
+                     "kernels_peak_mb": round(sampler.peak / 2**20, 1)}
+        return dict(result, root=None, files=files, attempt=number, resources=resources)
     finally:
+        sampler.stop.set()
         shutil.rmtree(attempt, ignore_errors=True)
 
 
