@@ -127,15 +127,17 @@ class PostgresServer:
         conn.autocommit = True
         return conn
 
-    def create_database(self, name: str | None = None) -> str:
-        """Create a new empty database (default: a random name); return its SQLAlchemy URL."""
+    def create_database(self, name: str | None = None, template: str | None = None) -> str:
+        """Create a new database (default: a random name), empty or a copy of ``template`` (which
+        nobody may be connected to); return its SQLAlchemy URL."""
         name = name or f"dsu_{uuid.uuid4().hex[:12]}"
-        if not name.replace("_", "").isalnum():
-            raise ValueError(f"name must be letters, digits and _; got {name!r}")
+        for label, value in (("name", name), ("template", template or "x")):
+            if not value.replace("_", "").isalnum():
+                raise ValueError(f"{label} must be letters, digits and _; got {value!r}")
         conn = self.connect()
         try:
             with conn.cursor() as cur:
-                cur.execute(f'CREATE DATABASE "{name}"')
+                cur.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         finally:
             conn.close()
         return self.url_for(name)
