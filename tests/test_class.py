@@ -32,8 +32,10 @@ import psutil
 import pytest
 import requests
 from class_learner import Learner
+from distributed import LocalCluster
 from hub_support import REPO, running_hub, tagged_processes
 from nbgrader.api import Gradebook
+from postgres_support import postgres  # noqa: F401 - a fixture
 
 from grading.integrity import integrity_problems
 from grading.reference_submission import solved_submission
@@ -100,16 +102,23 @@ def learner_answers(name: str, fetched: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory):
+def gradebook(postgres):  # noqa: F811 - postgres is a fixture
+    """The class's gradebook: a database on a private PostgreSQL server."""
+    return postgres.create_database("dsu_class")
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory, gradebook):
+    """The instructor's course root (Ep51's student version, the PostgreSQL gradebook), then the hub."""
     folder = tmp_path_factory.mktemp("class")
+    run([DSU, "release", EPISODE, "--root", str(folder / "course"), "--db-url", gradebook])
     with running_hub(folder, LEARNERS, [INSTRUCTOR]) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
 def released(hub):
-    """The instructor releases Ep51 (the kit's student version) to the exchange."""
-    run([DSU, "release", EPISODE, "--root", str(hub.course_root)])
+    """The instructor releases Ep51 to the exchange (formgrader's Release button does the same)."""
     run([NBGRADER, "release_assignment", EPISODE], env=hub.instructor_env, cwd=hub.course_root)
     assert (hub.exchange / COURSE_ID / "outbound" / EPISODE / "assessment.ipynb").is_file()
     return hub
@@ -129,7 +138,7 @@ def test_formgrader_is_a_service_for_instructors_only(hub):
     assert wrong.status_code != 302  # a wrong password (and no XSRF cookie) gets no session
 
 
-def test_a_class_of_learners(released, tmp_path):
+def test_a_class_of_learners(released, gradebook, tmp_path):
     hub = released
     learners = [Learner(hub.url, name, hub.password) for name in LEARNERS]
     with ThreadPoolExecutor(max_workers=len(learners)) as pool:
@@ -159,13 +168,15 @@ def test_a_class_of_learners(released, tmp_path):
         submit_seconds = time.monotonic() - begin
 
     # the memory of each learner's idle server (the single-user process, no kernel running)
-    servers = {}
+    servers, cpu = {}, {}
     for pid in tagged_processes(hub.tag):
         try:
             process = psutil.Process(pid)
             user = process.environ().get("JUPYTERHUB_USER")
             if user in handed_in and "jupyterhub.singleuser" in " ".join(process.cmdline()):
                 servers[user] = process.memory_info().rss / 2**20
+                # the start script execs into the server: one process from workspace build to submit
+                cpu[user] = sum(process.cpu_times()[:2])
         except psutil.NoSuchProcess:
             continue
     assert sorted(servers) == LEARNERS
@@ -178,12 +189,15 @@ def test_a_class_of_learners(released, tmp_path):
         on_file = json.loads((submitted / name / EPISODE / "assessment.ipynb").read_text(encoding="utf-8"))
         assert answer_source(on_file, FIRST_ANSWER) == answer_source(notebook, FIRST_ANSWER)
 
-    # grading: local worker processes, into the course root's gradebook
-    db_url = f"sqlite:///{hub.course_root / 'gradebook.db'}"
-    begin = time.monotonic()
-    graded = run([DSU, "grade", EPISODE, "--root", str(hub.course_root), "--workers", str(GRADING_WORKERS),
-                  "--db-url", db_url, "--cell-timeout", "120"], check=False)
-    grading_seconds = time.monotonic() - begin
+    # grading on a Dask cluster (its scheduler's address, as on a real cluster) into PostgreSQL
+    db_url = gradebook
+    with LocalCluster(n_workers=GRADING_WORKERS, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0") as cluster:
+        begin = time.monotonic()
+        # no --db-url: the course root's configuration names the PostgreSQL gradebook
+        graded = run([DSU, "grade", EPISODE, "--root", str(hub.course_root), "--scheduler", cluster.scheduler_address,
+                      "--cell-timeout", "120"], check=False)
+        grading_seconds = time.monotonic() - begin
     assert graded.returncode == 0, graded.stdout[-4000:] + graded.stderr[-4000:]
     report = json.loads((hub.course_root / "reports" / f"{EPISODE}.json").read_text(encoding="utf-8"))
     students = [o["student"] for o in report["outcomes"]]
@@ -206,7 +220,7 @@ def test_a_class_of_learners(released, tmp_path):
 
     # export
     out = tmp_path / "grades"
-    run([DSU, "export", EPISODE, "--root", str(hub.course_root), "--db-url", db_url, "--out", str(out)])
+    run([DSU, "export", EPISODE, "--root", str(hub.course_root), "--out", str(out)])
     exported = (out / "students.csv").read_text(encoding="utf-8")
     assert all(name in exported for name in LEARNERS)
 
@@ -215,7 +229,7 @@ def test_a_class_of_learners(released, tmp_path):
     keys, certificates = tmp_path / "keys", tmp_path / "certificates"
     run([DSU, "keys", "init", "--keys-dir", str(keys)])
     refused = run([DSU, "certify", CERTIFIED, "--series", "series-3", "--root", str(hub.course_root),
-                   "--db-url", db_url, "--email", "l0@example.org", "--keys-dir", str(keys),
+                   "--email", "l0@example.org", "--keys-dir", str(keys),
                    "--out", str(certificates)], check=False)
     assert refused.returncode == 1 and "ep52: submitted" in refused.stderr
     assert f"{EPISODE}: assessment" not in refused.stderr  # Ep51 itself meets every rule
@@ -235,9 +249,12 @@ def test_a_class_of_learners(released, tmp_path):
         "grading": {"workers": GRADING_WORKERS, "seconds": grading_seconds,
                     "submissions_per_second_per_worker": len(LEARNERS) / grading_seconds / GRADING_WORKERS,
                     "seconds_per_submission_per_worker": grading_seconds * GRADING_WORKERS / len(LEARNERS),
-                    "engine": "local worker processes"},
+                    "engine": "Dask LocalCluster, 1 thread per worker process; PostgreSQL gradebook"},
         "learner_server_rss_mib": {"median": statistics.median(servers.values()), "max": max(servers.values()),
                                    "note": "jupyterhub-singleuser with JupyterLab and nbgrader, idle, no kernel"},
+        "learner_server_cpu_seconds": {"median": statistics.median(cpu.values()), "max": max(cpu.values()),
+                                       "note": "user + system CPU of a learner's server process from the "
+                                               "workspace build through fetch, save and submit"},
     }
     MEASUREMENTS.parent.mkdir(parents=True, exist_ok=True)
     MEASUREMENTS.write_text(json.dumps(measurements, indent=1) + "\n", encoding="utf-8")
