@@ -10,8 +10,9 @@ notebooks' bytes. It never opens the main gradebook; the parent merges each resu
 arrives (:func:`grading.merge.merge_result`), exactly as with local workers.
 
 Each task is idempotent: it reads its inputs and writes only into a fresh attempt folder
-(``<scratch>/dask/<student>/attempt-XXXX``, created with ``mkdtemp``, so a retried attempt never
-meets the private root of one that died) which it removes when done. If a worker process dies
+(``<scratch>/<attempt_prefix(student)>XXXXXXXX``, created with ``mkdtemp``, so a retried attempt
+never meets the private root of one that died; short, as the kernels' unix sockets live below it)
+which it removes when done. If a worker process dies
 mid-task, the scheduler runs the task again on another worker (up to Dask's
 ``distributed.scheduler.allowed-failures`` deaths, 3 by default); a task that raises is retried
 ``retries`` times. A student has one future, so one result: the merge, keyed by student and
@@ -29,6 +30,7 @@ course root and the submissions at the same paths, read-only (shared storage, as
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -106,12 +108,19 @@ def warm_up(client) -> list:
             for address in client.scheduler_info()["workers"]]
 
 
+def attempt_prefix(student: str) -> str:
+    """The name every attempt folder of ``student`` starts with (fixed length, whatever the id).
+
+    >>> attempt_prefix("ada")
+    'a-fdee430d-'
+    """
+    return f"a-{hashlib.sha256(student.encode()).hexdigest()[:8]}-"
+
+
 def _attempt_folder(job: dict) -> Path:
     scratch = Path(job["scratch"])
     base = scratch if scratch.is_dir() else Path(tempfile.gettempdir())
-    folder = base / "dask" / job["student"]
-    folder.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix="attempt-", dir=folder))
+    return Path(tempfile.mkdtemp(prefix=attempt_prefix(job["student"]), dir=base))
 
 
 class _ChildMemory(threading.Thread):
@@ -155,7 +164,7 @@ def grade_on_worker(job: dict) -> dict:
     attempt = _attempt_folder(job)
     # For whoever watches the batch (and the worker-kill test): which process runs this attempt.
     (attempt / "worker.pid").write_text(str(os.getpid()), encoding="utf-8")
-    number = sum(1 for _ in attempt.parent.iterdir())
+    number = sum(1 for p in attempt.parent.iterdir() if p.name.startswith(attempt_prefix(job["student"])))
     try:
         result = autograde_job(dict(job, scratch=str(attempt)))
         files = {}
