@@ -221,7 +221,9 @@ def grade_batch(root: Path, episode: str, options: GradingOptions | None = None,
                 found = [i for notebook in issues.values() for i in notebook]
                 outcome = StudentOutcome(student, "failed", issues=found, events=result.get("events", []),
                                          verdicts=result.get("verdicts", []), seed=result.get("seed"))
+                outcome.resources = dict(result.get("resources", {}))
                 if result["ok"]:
+                    merging = time.monotonic()
                     merge_result(gradebook, episode, result, issues, manual)
                     target = root / "autograded" / student / episode
                     if target.exists():
@@ -236,10 +238,11 @@ def grade_batch(root: Path, episode: str, options: GradingOptions | None = None,
                                             n for n in names if not n.endswith((".ipynb", ".txt"))])
                     submission = gradebook.find_submission(episode, student)
                     outcome.status, outcome.score, outcome.max_score = "graded", submission.score, submission.max_score
+                    # The single writer's cost per student (merge, notebooks copied, score read back).
+                    outcome.resources["merge_seconds"] = round(time.monotonic() - merging, 3)
                 else:
                     error = (result.get("error") or "").strip().splitlines()
                     outcome.error = (error[-1] if error else "unknown error") + "\n" + result.get("log", "")[-1500:]
-                outcome.resources = result.get("resources", {})
                 if result.get("attempt", 1) > 1:
                     outcome.events.append({"kind": "retried", "notebook": "", "detail":
                                            f"graded on attempt {result['attempt']}: an earlier attempt's "
