@@ -169,6 +169,9 @@ def test_a_class_of_learners(released, gradebook, tmp_path):
 
     # the memory of each learner's idle server (the single-user process, no kernel running)
     servers, cpu = {}, {}
+    hub_mib = psutil.Process(hub.process.pid).memory_info().rss / 2**20
+    proxy_mib = sum(psutil.Process(pid).memory_info().rss for pid, command in tagged_processes(hub.tag).items()
+                    if "configurable-http-proxy" in command) / 2**20
     for pid in tagged_processes(hub.tag):
         try:
             process = psutil.Process(pid)
@@ -237,6 +240,7 @@ def test_a_class_of_learners(released, gradebook, tmp_path):
     verified = run([DSU, "verify", str(issued), "--public-key", str(keys / "issuer-ed25519.pub.pem")], check=False)
     assert verified.returncode == 0 and "VALID" in verified.stdout, verified.stdout + verified.stderr
 
+    kernel_mib = kernel_rss_mib(ASSESSMENT_IMPORTS)
     measurements = {
         "learners": len(LEARNERS),
         "cores": os.cpu_count(),
@@ -252,6 +256,11 @@ def test_a_class_of_learners(released, gradebook, tmp_path):
                     "engine": "Dask LocalCluster, 1 thread per worker process; PostgreSQL gradebook"},
         "learner_server_rss_mib": {"median": statistics.median(servers.values()), "max": max(servers.values()),
                                    "note": "jupyterhub-singleuser with JupyterLab and nbgrader, idle, no kernel"},
+        "hub_rss_mib": hub_mib,
+        "proxy_rss_mib": proxy_mib,
+        "learner_kernel_rss_mib": {"value": kernel_mib,
+                                   "note": "one python3 kernel after the imports of Ep51's assessment "
+                                           "(numpy, pandas, scipy, course); a learner's simulations add more"},
         "learner_server_cpu_seconds": {"median": statistics.median(cpu.values()), "max": max(cpu.values()),
                                        "note": "user + system CPU of a learner's server process from the "
                                                "workspace build through fetch, save and submit"},
@@ -259,6 +268,27 @@ def test_a_class_of_learners(released, gradebook, tmp_path):
     MEASUREMENTS.parent.mkdir(parents=True, exist_ok=True)
     MEASUREMENTS.write_text(json.dumps(measurements, indent=1) + "\n", encoding="utf-8")
     print("\nclass measurements:", json.dumps(measurements, indent=1))
+
+
+#: what Ep51's assessment imports: a learner's kernel working on it holds at least this much
+ASSESSMENT_IMPORTS = ("import math, numpy, pandas\nfrom scipy import stats\n"
+                      "from course.queueing import allen_cunneen, erlang_b, mmc, mmck\n"
+                      "from course.scalability import usl\nfrom course.capacity.costs import CapacityCosts\n"
+                      "from course.selfcheck import check")
+
+
+def kernel_rss_mib(code: str) -> float:
+    """RSS (MiB) of a fresh python3 kernel of this environment after running ``code``."""
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        reply = client.execute_interactive(code, timeout=120)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        return psutil.Process(manager.provisioner.process.pid).memory_info().rss / 2**20
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
 
 
 def certify_class_series(root: Path, db_url: str, keys: Path, certificates: Path, folder: Path) -> Path:
