@@ -223,7 +223,7 @@ def grade_batch(root: Path, episode: str, options: GradingOptions | None = None,
                                          verdicts=result.get("verdicts", []), seed=result.get("seed"))
                 outcome.resources = dict(result.get("resources", {}))
                 if result["ok"]:
-                    merging = time.monotonic()
+                    merging, merging_cpu = time.monotonic(), time.process_time()
                     merge_result(gradebook, episode, result, issues, manual)
                     target = root / "autograded" / student / episode
                     if target.exists():
@@ -240,6 +240,7 @@ def grade_batch(root: Path, episode: str, options: GradingOptions | None = None,
                     outcome.status, outcome.score, outcome.max_score = "graded", submission.score, submission.max_score
                     # The single writer's cost per student (merge, notebooks copied, score read back).
                     outcome.resources["merge_seconds"] = round(time.monotonic() - merging, 3)
+                    outcome.resources["merge_cpu_seconds"] = round(time.process_time() - merging_cpu, 3)
                 else:
                     error = (result.get("error") or "").strip().splitlines()
                     outcome.error = (error[-1] if error else "unknown error") + "\n" + result.get("log", "")[-1500:]

@@ -148,7 +148,9 @@ def grade_on_worker(job: dict) -> dict:
 
     The result is :func:`grading.worker.autograde_job`'s, plus ``files`` (the autograded
     notebooks and text files, name -> bytes), ``attempt`` (1 for a first run) and ``resources``:
-    ``seconds`` (wall time of this attempt), ``worker`` (its address), ``worker_rss_mb`` (the
+    ``seconds`` (wall time of this attempt), ``cpu_seconds`` (CPU time of the worker process and
+    the kernels it started and reaped during the attempt: what the attempt costs on a core of
+    its own, whatever else the machine runs), ``worker`` (its address), ``worker_rss_mb`` (the
     worker process) and ``kernels_peak_mb`` (the peak summed resident memory of the worker's
     child processes — the sandboxed kernels — sampled every 0.2 s). ``root`` is None (the
     attempt folder is gone when the task returns).
@@ -157,7 +159,7 @@ def grade_on_worker(job: dict) -> dict:
 
     from grading.worker import autograde_job
 
-    started = time.monotonic()
+    started, cpu_before = time.monotonic(), os.times()
     sampler = _ChildMemory(psutil.Process())
     sampler.start()
 
@@ -179,7 +181,9 @@ def grade_on_worker(job: dict) -> dict:
             where = get_worker().address
         except ValueError:  # called outside a Dask worker (a direct call, a test)
             where = f"pid {os.getpid()}"
-        resources = {"seconds": round(time.monotonic() - started, 3), "worker": where,
+        cpu = [after - before for after, before in zip(os.times()[:4], cpu_before[:4])]
+        resources = {"seconds": round(time.monotonic() - started, 3), "cpu_seconds": round(sum(cpu), 3),
+                     "worker": where,
                      "worker_rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1),
                      "kernels_peak_mb": round(sampler.peak / 2**20, 1)}
         return dict(result, root=None, files=files, attempt=number, resources=resources)
