@@ -125,9 +125,10 @@ c.Spawner.environment = {
 }
 if os.geteuid() == 0:  # the local spawner runs servers as the hub's user; Jupyter refuses root without this
     c.Spawner.args = ["--allow-root"]
-# twenty learners logging in at once on two cores: a start can take a while
-c.Spawner.start_timeout = 180
-c.Spawner.http_timeout = 180
+# a start costs about 4 s of CPU (workspace build + JupyterLab): twenty learners logging in at
+# once on two busy cores wait a minute or more, which is slow, not broken
+c.Spawner.start_timeout = 600
+c.Spawner.http_timeout = 600
 
 # --- formgrader: the instructors' nbgrader server, a hub-managed service -----------------------
 INSTRUCTOR_CONFIG = STATE / "instructor-config"

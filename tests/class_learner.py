@@ -52,7 +52,7 @@ class Learner:
         return requests.request(method, f"{self.hub_url}/hub/api{path}", headers=self.headers,
                                 timeout=kwargs.pop("timeout", 60), **kwargs)
 
-    def start_server(self, timeout: float = 240.0) -> float:
+    def start_server(self, timeout: float = 600.0) -> float:
         """Ask the hub for the learner's server and wait until it is ready; return the seconds taken."""
         begin = time.monotonic()
         reply = self.api("POST", f"/users/{self.name}/server")
