@@ -129,6 +129,10 @@ def test_formgrader_is_a_service_for_instructors_only(hub):
     teacher.log_in()
     page = teacher.session.get(f"{hub.url}/services/formgrader-{COURSE_ID}/formgrader", timeout=120)
     assert page.status_code == 200 and "formgrader" in page.text.lower()
+    # formgrader works on the instructors' course root and its PostgreSQL gradebook
+    listed = teacher.session.get(f"{hub.url}/services/formgrader-{COURSE_ID}/formgrader/api/assignments", timeout=120)
+    assert listed.status_code == 200
+    assert [a["name"] for a in listed.json()] == [EPISODE]
     learner = Learner(hub.url, LEARNERS[-1], hub.password)
     learner.log_in()
     refused = learner.session.get(f"{hub.url}/services/formgrader-{COURSE_ID}/formgrader", timeout=120)
