@@ -104,6 +104,11 @@ c.Exchange.assignment_dir = os.path.expanduser("~/dsu/assignments")
 # every local server runs as the hub's user: the submission is filed under the hub's user name
 c.CourseDirectory.student_id = os.environ.get("JUPYTERHUB_USER", "*")
 """, encoding="utf-8")
+# nbgrader's formgrader is the instructors' (a hub service): switched off in learners' servers
+(LEARNER_CONFIG / "jupyter_server_config.d").mkdir(exist_ok=True)
+(LEARNER_CONFIG / "jupyter_server_config.d" / "dsu-learner.json").write_text(
+    '{"ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.formgrader": false}}}\n',
+    encoding="utf-8")
 LAB_CONFIG = REPO / "course" / "learner" / "lab_config"
 SEED = STATE / "seed-workspace"
 # The student versions are generated once here (nbgrader, seconds per episode); each learner's

@@ -153,6 +153,9 @@ def test_a_class_of_learners(released, gradebook, tmp_path):
 
         # every server built its workspace with the kit: the start page and Ep51's notebooks
         home = hub.homes / CERTIFIED / "dsu"
+        # formgrader is the instructors' service, not part of a learner's server
+        assert requests.get(f"{hub.url}/user/{CERTIFIED}/formgrader", headers=learners[0].headers,
+                            timeout=60).status_code == 404
         assert (home / "START-HERE.ipynb").is_file()
         assert (home / "series-3" / "ep51-mathematics-of-scale" / "assessment.ipynb").is_file()
 
