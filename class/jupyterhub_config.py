@@ -35,13 +35,28 @@ REPO = HERE.parent
 BIN = Path(sys.executable).parent
 env = os.environ.get
 
+
+def port(name: str, default: int) -> int:
+    """A TCP port from the environment variable ``name``: a whole number from 1 to 65535."""
+    text = env(name, str(default))
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ValueError(f"{name} must be a port from 1 to 65535; got {text!r}")
+    return int(text)
+
+
+PASSWORD = env("DSU_CLASS_PASSWORD", "")
+if not PASSWORD:
+    raise ValueError("DSU_CLASS_PASSWORD must be set: the test authenticator's shared password")
 roster_file = Path(env("DSU_CLASS_ROSTER", HERE / "roster.example.toml"))
+if not roster_file.is_file():
+    raise ValueError(f"DSU_CLASS_ROSTER {roster_file}: no such file (copy class/roster.example.toml)")
 roster = tomllib.loads(roster_file.read_text(encoding="utf-8"))
 COURSE_ID = roster.get("course_id", "dsu")
 INSTRUCTORS = sorted(roster.get("instructors", []))
 LEARNERS = sorted(roster.get("learners", []))
 if not INSTRUCTORS or set(INSTRUCTORS) & set(LEARNERS):
-    raise ValueError(f"{roster_file}: instructors must be a non-empty list, disjoint from learners")
+    raise ValueError(f"DSU_CLASS_ROSTER {roster_file}: instructors must be a non-empty list, "
+                     "disjoint from learners")
 
 STATE = Path(env("DSU_CLASS_STATE", REPO / "build" / "class")).resolve()
 HOMES = Path(env("DSU_CLASS_HOMES", STATE / "homes")).resolve()
@@ -49,9 +64,8 @@ EXCHANGE = Path(env("DSU_CLASS_EXCHANGE", STATE / "exchange")).resolve()
 COURSE_ROOT = Path(env("DSU_CLASS_COURSE_ROOT", REPO / "build" / "nbgrader")).resolve()
 EPISODES = [e for e in env("DSU_CLASS_EPISODES", "").split(",") if e]
 IP = env("DSU_CLASS_IP", "127.0.0.1")
-PORT, HUB_PORT = int(env("DSU_CLASS_PORT", "8000")), int(env("DSU_CLASS_HUB_PORT", "8081"))
-PROXY_API_PORT = int(env("DSU_CLASS_PROXY_API_PORT", "8001"))
-FORMGRADER_PORT = int(env("DSU_CLASS_FORMGRADER_PORT", "9999"))
+PORT, HUB_PORT = port("DSU_CLASS_PORT", 8000), port("DSU_CLASS_HUB_PORT", 8081)
+PROXY_API_PORT, FORMGRADER_PORT = port("DSU_CLASS_PROXY_API_PORT", 8001), port("DSU_CLASS_FORMGRADER_PORT", 9999)
 RUN_TAG = env("DSU_CLASS_RUN", "")
 SERVICE = f"formgrader-{COURSE_ID}"
 for folder in (STATE, HOMES, COURSE_ROOT):
@@ -75,9 +89,7 @@ c.JupyterHub.cleanup_proxy = True
 
 # --- who is who --------------------------------------------------------------------------------
 c.JupyterHub.authenticator_class = "dummy"
-c.DummyAuthenticator.password = env("DSU_CLASS_PASSWORD") or ""
-if not c.DummyAuthenticator.password:
-    raise ValueError("DSU_CLASS_PASSWORD must be set: the test authenticator's shared password")
+c.DummyAuthenticator.password = PASSWORD
 c.Authenticator.allowed_users = set(LEARNERS) | set(INSTRUCTORS)
 c.Authenticator.admin_users = set(INSTRUCTORS)
 c.JupyterHub.load_groups = {
