@@ -23,7 +23,9 @@ from nbgrader.api import Gradebook
 from postgres_support import postgres, postgres_server, processes_in  # noqa: F401  (postgres: the fixture)
 from sqlalchemy import text
 
+from grading.batch import grade_batch
 from grading.integrity import integrity_problems
+from grading.options import GradingOptions
 
 pytestmark = [pytest.mark.slow]
 
@@ -121,3 +123,25 @@ def _alive(pid: int) -> bool:
             return f.read().split(") ")[-1][:1] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_regrading_on_postgres_replaces_autograded_scores_and_keeps_manual_ones(graded, tmp_path):
+    """(Runs last: it changes alice's answers.) A grader scores alice's essay by hand in the
+    PostgreSQL gradebook; alice's re-graded submission with a wrong area: does the merge replace
+    q2's score, keep the hand-given score and leave one grade row per cell?"""
+    root, url, _ = graded
+    with Gradebook(url, "default_course") as gb:
+        essay = gb.find_grade("tiny-geometry__essay", "assessment", EPISODE, "alice")
+        essay.manual_score, essay.needs_manual_grade = 1.0, False  # what formgrader does
+        gb.db.commit()
+    subs = tmp_path / "again"
+    write_submission(subs, "alice", answered(root, dict(STUDENTS["alice"], area="def area(r):\n    return 0")))
+    report = grade_batch(root, EPISODE, GradingOptions(workers=1, cell_timeout=10, memory_mb=1024, db_url=url),
+                         submissions=subs, log=lambda line: None)
+    assert report.ok, report.table()
+    with Gradebook(url, "default_course") as gb:
+        grades = {g.cell.name: g for g in gb.find_submission_notebook("assessment", EPISODE, "alice").grades}
+        assert (grades["tiny-doubling__q1"].score, grades["tiny-geometry__q2"].score) == (2, 0)
+        assert grades["tiny-geometry__essay"].manual_score == 1.0
+        assert gb.db.execute(text("SELECT COUNT(*) FROM grade")).scalar() == len(STUDENTS) * 3
+    assert integrity_problems(url) == []
