@@ -137,9 +137,8 @@ def test_formgrader_is_a_service_for_instructors_only(hub):
     learner.log_in()
     refused = learner.session.get(f"{hub.url}/services/formgrader-{COURSE_ID}/formgrader", timeout=120)
     assert refused.status_code == 403
-    wrong = requests.post(f"{hub.url}/hub/login", data={"username": LEARNERS[0], "password": "wrong"},
-                          timeout=60, allow_redirects=False)
-    assert wrong.status_code != 302  # a wrong password (and no XSRF cookie) gets no session
+    with pytest.raises(AssertionError, match="login answered 200"):  # the form again, no session
+        Learner(hub.url, LEARNERS[0], hub.password + "-wrong").log_in()
 
 
 def test_a_class_of_learners(released, gradebook, tmp_path):
@@ -153,11 +152,11 @@ def test_a_class_of_learners(released, gradebook, tmp_path):
 
         # every server built its workspace with the kit: the start page and Ep51's notebooks
         home = hub.homes / CERTIFIED / "dsu"
+        assert (home / "START-HERE.ipynb").is_file()
+        assert (home / "series-3" / "ep51-mathematics-of-scale" / "assessment.ipynb").is_file()
         # formgrader is the instructors' service, not part of a learner's server
         assert requests.get(f"{hub.url}/user/{CERTIFIED}/formgrader", headers=learners[0].headers,
                             timeout=60).status_code == 404
-        assert (home / "START-HERE.ipynb").is_file()
-        assert (home / "series-3" / "ep51-mathematics-of-scale" / "assessment.ipynb").is_file()
 
         path = f"assignments/{EPISODE}/assessment.ipynb"
 
@@ -191,7 +190,10 @@ def test_a_class_of_learners(released, gradebook, tmp_path):
             continue
     assert sorted(servers) == LEARNERS
 
-    # the instructor collects: every submission arrives, each exactly as the learner saved it
+    # one submission per learner in the exchange; the instructor collects every one, each exactly
+    # as the learner saved it
+    inbound = sorted(p.name.split("+")[0] for p in (hub.exchange / COURSE_ID / "inbound").iterdir())
+    assert inbound == LEARNERS
     run([NBGRADER, "collect", EPISODE], env=hub.instructor_env, cwd=hub.course_root)
     submitted = hub.course_root / "submitted"
     assert sorted(p.name for p in submitted.iterdir()) == LEARNERS
