@@ -137,7 +137,7 @@ def test_formgrader_is_a_service_for_instructors_only(hub):
     learner.log_in()
     refused = learner.session.get(f"{hub.url}/services/formgrader-{COURSE_ID}/formgrader", timeout=120)
     assert refused.status_code == 403
-    with pytest.raises(AssertionError, match="login answered 200"):  # the form again, no session
+    with pytest.raises(AssertionError, match="login answered 403"):  # refused: no session cookie
         Learner(hub.url, LEARNERS[0], hub.password + "-wrong").log_in()
 
 
