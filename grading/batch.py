@@ -4,7 +4,9 @@
    ``submitted/``), or what nbgrader's exchange already put in ``submitted/``;
 2. in ``workers`` processes at a time, for each student: repair the notebooks with
    :data:`grading.repair.PIPELINE`, then run nbgrader autograde in a private course root with
-   every kernel in the sandbox (:mod:`grading.worker`, :mod:`grading.sandbox`);
+   every kernel in the sandbox (:mod:`grading.worker`, :mod:`grading.sandbox`); with
+   ``options.scheduler`` the same job runs as one Dask task per student
+   (:mod:`grading.dask_grading`);
 3. merge each result into the main gradebook as it arrives, in this process only (one writer),
    and copy the autograded notebooks back for formgrader and ``generate_feedback``;
 4. check the gradebook (:func:`grading.integrity.integrity_problems`) and write the report.
@@ -17,6 +19,7 @@ Taught in: instructor guide (grading/README.md).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import shutil
 import tempfile
@@ -168,7 +171,16 @@ def grade_batch(root: Path, episode: str, options: GradingOptions | None = None,
     level = isolation_level(options.sandbox)
     folders = collect_submissions(root, episode, submissions, students, everyone)
     workers = max(1, min(options.workers, len(folders)))
-    pool = _start_pool(workers) if folders else None
+    cluster = contextlib.ExitStack()
+    client = None
+    if folders and options.scheduler:
+        # Started first, like the pool: its workers come up while this process reads the gradebook.
+        from grading.dask_grading import dask_client, warm_up, worker_threads
+
+        client = cluster.enter_context(dask_client(options.scheduler))
+        workers = worker_threads(client)
+        warming = warm_up(client)  # noqa: F841  (held until the batch ends)
+    pool = _start_pool(workers) if folders and client is None else None
     if not folders:
         log(f"  no submissions of {episode} found in {submissions or root / 'submitted'}")
 
@@ -209,30 +221,49 @@ def grade_batch(root: Path, episode: str, options: GradingOptions | None = None,
                 found = [i for notebook in issues.values() for i in notebook]
                 outcome = StudentOutcome(student, "failed", issues=found, events=result.get("events", []),
                                          verdicts=result.get("verdicts", []), seed=result.get("seed"))
+                outcome.resources = dict(result.get("resources", {}))
                 if result["ok"]:
+                    merging, merging_cpu = time.monotonic(), time.process_time()
                     merge_result(gradebook, episode, result, issues, manual)
-                    graded = Path(result["root"]) / "autograded" / student / episode
                     target = root / "autograded" / student / episode
                     if target.exists():
                         shutil.rmtree(target)
-                    shutil.copytree(graded, target, symlinks=False,
-                                    ignore=lambda d, names: [n for n in names if not n.endswith((".ipynb", ".txt"))])
+                    if "files" in result:  # from a Dask worker: the notebooks travel as bytes
+                        target.mkdir(parents=True)
+                        for name, data in result["files"].items():
+                            (target / Path(name).name).write_bytes(data)
+                    else:
+                        shutil.copytree(Path(result["root"]) / "autograded" / student / episode, target,
+                                        symlinks=False, ignore=lambda d, names: [
+                                            n for n in names if not n.endswith((".ipynb", ".txt"))])
                     submission = gradebook.find_submission(episode, student)
                     outcome.status, outcome.score, outcome.max_score = "graded", submission.score, submission.max_score
+                    # The single writer's cost per student (merge, notebooks copied, score read back).
+                    outcome.resources["merge_seconds"] = round(time.monotonic() - merging, 3)
+                    outcome.resources["merge_cpu_seconds"] = round(time.process_time() - merging_cpu, 3)
                 else:
                     error = (result.get("error") or "").strip().splitlines()
                     outcome.error = (error[-1] if error else "unknown error") + "\n" + result.get("log", "")[-1500:]
+                if result.get("attempt", 1) > 1:
+                    outcome.events.append({"kind": "retried", "notebook": "", "detail":
+                                           f"graded on attempt {result['attempt']}: an earlier attempt's "
+                                           "Dask worker was lost"})
                 if result.get("root"):
                     shutil.rmtree(result["root"], ignore_errors=True)
                 report.outcomes.append(outcome)
                 log(f"  {student}: {outcome.summary().splitlines()[0]}")
 
-            if pool is not None:
+            if client is not None:
+                from grading.dask_grading import run_jobs_on_dask
+
+                run_jobs_on_dask(client, jobs, on_result)
+            elif pool is not None:
                 _run_jobs(pool, jobs, workers, on_result)
                 pool = None
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+        cluster.close()
         shutil.rmtree(scratch, ignore_errors=True)
     report.integrity = integrity_problems(db_url, course_id, [episode])
     report.seconds = time.monotonic() - started

@@ -4,7 +4,9 @@
   graded cell; every autograded cell of a submitted notebook has an autograder score;
 * every score lies within [0, max score] (extra credit >= 0);
 * no orphan rows (grades, comments, notebooks, submissions pointing at nothing);
-* SQLite files pass ``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check``.
+* SQLite files pass ``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check``; on PostgreSQL
+  (which enforces foreign keys itself) no index is marked invalid and no constraint is left
+  unvalidated (``NOT VALID``) in the gradebook's schema. Other databases get the checks above.
 
 An empty list means all is well.
 
@@ -59,6 +61,27 @@ def _sqlite_checks(session) -> list[str]:
     return problems
 
 
+#: PostgreSQL's own record of what it does not vouch for: an index left invalid (a failed
+#: ``CREATE INDEX CONCURRENTLY``, a manual repair) and a constraint added ``NOT VALID`` (rows
+#: written before it were never checked). Catalog reads: milliseconds whatever the class size.
+POSTGRES_QUERIES = {
+    "invalid index": "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                     "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                     "WHERE NOT i.indisvalid AND n.nspname = current_schema() ORDER BY 1",
+    "constraint not validated": "SELECT conname FROM pg_constraint WHERE NOT convalidated "
+                                "AND connamespace = current_schema()::regnamespace ORDER BY 1",
+}
+
+
+def _postgres_checks(session) -> list[str]:
+    problems = []
+    for label, query in POSTGRES_QUERIES.items():
+        names = [row[0] for row in session.execute(text(query))]
+        if names:
+            problems.append(f"PostgreSQL {label}: {', '.join(names)[:500]}")
+    return problems
+
+
 def _submission_problems(gb, episodes) -> list[str]:
     problems = []
     for assignment in gb.assignments:
@@ -100,6 +123,8 @@ def integrity_problems(db_url: str, course_id: str = "default_course", episodes:
         problems = []
         if gb.engine.dialect.name == "sqlite":
             problems += _sqlite_checks(gb.db)
+        elif gb.engine.dialect.name == "postgresql":
+            problems += _postgres_checks(gb.db)
         for label, query in ORPHAN_QUERIES.items():
             count = gb.db.execute(text(query)).scalar()
             if count:

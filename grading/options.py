@@ -39,6 +39,9 @@ class GradingOptions:
     sandbox: str = _option("auto", "isolation: auto (best available), bubblewrap (refuse without), rlimits (limits only)")
     db_url: str | None = _option(None, "SQLAlchemy URL of the gradebook (default: SQLite in the course root)")
     scratch: str | None = _option(None, "folder for per-student private course roots (default: system temp)")
+    scheduler: str | None = _option(None, "grade on Dask: a scheduler address (tcp://host:8786) or local:N "
+                                          "(N local worker processes); one task per student (default: --workers "
+                                          "local processes)")
 
     def __post_init__(self):
         for name in ("workers", "memory_mb", "cpu_seconds", "max_processes", "file_mb", "output_kb"):
@@ -52,6 +55,10 @@ class GradingOptions:
         object.__setattr__(self, "cell_timeout", float(self.cell_timeout))
         if self.sandbox not in SANDBOX_MODES:
             raise ValueError(f"sandbox must be one of {', '.join(SANDBOX_MODES)}; got {self.sandbox!r}")
+        if self.scheduler is not None:
+            from grading.dask_grading import parse_scheduler
+
+            parse_scheduler(self.scheduler)  # ValueError naming scheduler and what is allowed
 
 
 def option_table() -> list[dict]:

@@ -28,6 +28,8 @@ class StudentOutcome:
     #: the answer key's verdict per graded cell, and the seed its inputs were drawn from
     verdicts: list[dict] = field(default_factory=list)
     seed: int | None = None
+    #: where and at what cost the student was graded (on Dask: seconds, worker, attempt, peak MB)
+    resources: dict = field(default_factory=dict)
 
     def summary(self) -> str:
         if self.status != "graded":
