@@ -30,6 +30,13 @@ FUNCTION_LEVEL_ALLOWED = {
         "which `dsu` does for every command (dsu.grade)",
     ("grading.batch", "grading.merge"): "the gradebook API, as grading.private_root",
     ("grading.worker", "grading.private_root"): "the gradebook API, needed only when a job runs",
+    ("grading.batch", "grading.dask_grading"):
+        "Dask's distributed (about a second to import) only for `dsu grade --scheduler`; the "
+        "embedded default grades with local worker processes",
+    ("grading.options", "grading.dask_grading"):
+        "--scheduler's address is checked by the Dask module, imported only when the option is given",
+    ("grading.dask_grading", "grading.worker"):
+        "the task body runs on a Dask worker, which imports the grading pipeline there, not in the client",
 }
 
 
