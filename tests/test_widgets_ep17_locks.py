@@ -1,15 +1,15 @@
-"""Episode 17 lock/quorum widgets: do they draw what the coordination models compute, explain bad
-input, and stay fast?"""
+"""Episode 17 widgets: the contract every episode's widgets pass (all three Ep17 widgets), and do the
+lock/quorum widgets draw what the coordination models compute?"""
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pytest
+from widget_contract import widget_contract
 
 from course.coordination.leases import simulate_lease_lock
 from course.coordination.quorums import Placement
+from course.widgets.ep17 import ElectionTimeoutExplorer
 from course.widgets.ep17_locks import (
     LEASE_SEED,
     LeaseTimeline,
@@ -17,78 +17,18 @@ from course.widgets.ep17_locks import (
     quorum_view,
     spread,
 )
-from course.widgets.registry import discover
 
 #: widget class -> (a good setting that differs from the default, a bad setting, words of its message)
 CASES = {
     QuorumCalculator: ({"members": 5}, {"members": 0}, "must be in 1"),
     LeaseTimeline: ({"fencing": False}, {"lease_s": 0.0}, "must be > 0 s"),
+    ElectionTimeoutExplorer: ({"timeout_max_ms": 300.0}, {"timeout_min_ms": 300.0, "timeout_max_ms": 200.0},
+                              "must be >= smallest timeout"),
 }
-MINE = {"ep17-quorum-calculator", "ep17-lease-timeline"}
 
-
-def numbers(widget) -> np.ndarray:
-    found = []
-    for fig in widget.plotly_figures():
-        for trace in fig.data:
-            for attr in ("x", "y", "base"):
-                values = getattr(trace, attr, None)
-                if values is not None:
-                    found.extend(float(v) for v in np.ravel(np.array(values, dtype=object))
-                                 if isinstance(v, (int, float, np.floating, np.integer)))
-    return np.array(found)
-
-
-def trace_data(widget) -> list:
-    return [np.array(getattr(t, a), dtype=object) for f in widget.plotly_figures() for t in f.data
-            for a in ("x", "y", "base") if getattr(t, a, None) is not None]
-
-
-@pytest.mark.parametrize("widget_class", list(CASES), ids=lambda c: c.__name__)
-def test_widget_builds_headlessly_with_finite_numbers(widget_class):
-    widget = widget_class()
-    assert widget.error is None and widget.message.value == ""
-    assert np.all(np.isfinite(numbers(widget))) and widget.ui is not None
-
-
-@pytest.mark.parametrize("widget_class", list(CASES), ids=lambda c: c.__name__)
-def test_setting_controls_changes_the_figure_in_place(widget_class):
-    widget = widget_class()
-    ids, before, answer = [id(f) for f in widget.figs], trace_data(widget), widget.answer.value
-    widget.set(**CASES[widget_class][0])
-    assert widget.error is None and [id(f) for f in widget.figs] == ids
-    after = trace_data(widget)
-    changed = len(before) != len(after) or any(a.shape != b.shape or not np.array_equal(a, b)
-                                               for a, b in zip(before, after))
-    assert changed or widget.answer.value != answer
-
-
-@pytest.mark.parametrize("widget_class", list(CASES), ids=lambda c: c.__name__)
-def test_bad_input_shows_a_message_and_no_nan(widget_class):
-    widget = widget_class()
-    _, bad, words = CASES[widget_class]
-    widget.set(**bad)
-    assert widget.error and words in widget.error, widget.error
-    assert html.escape(widget.error) in widget.message.value
-    assert not np.any(np.isnan(numbers(widget)))
-
-
-def test_both_widgets_are_registered_and_tested_here():
-    specs = discover()
-    assert MINE <= set(specs)
-    assert {specs[name].factory for name in MINE} == set(CASES)
-
-
-@pytest.mark.parametrize("name", sorted(MINE))
-def test_sweep_visits_a_bad_setting_and_ends_clean(name):
-    widget = discover()[name].factory()
-    widget.ui  # noqa: B018 — as on a page: updates travel as edits
-    errors = 0
-    for setting in discover()[name].sweep():
-        widget.set(**setting)
-        errors += widget.error is not None
-        assert not np.any(np.isnan(numbers(widget))), setting
-    assert errors >= 1 and widget.error is None
+(test_widget_builds_headlessly_with_finite_numbers, test_setting_controls_redraws_the_figures_in_place,
+ test_bad_input_shows_a_message_naming_it_and_no_nan,
+ test_every_widget_of_the_episode_is_tested_here) = widget_contract("ep17", CASES)
 
 
 def test_calculator_shows_the_placement_the_quorum_module_computes():

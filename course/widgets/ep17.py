@@ -24,7 +24,6 @@ Taught in: Ep17 · 1-foundations (Figure 16's shape, the timing requirement).
 
 from __future__ import annotations
 
-import html
 from functools import cache
 
 import ipywidgets as widgets
@@ -33,7 +32,7 @@ import plotly.graph_objects as go
 
 from course.coordination.raft_sim import fast_failover_times
 from course.validation import require_in_range, require_positive
-from course.widgets.base import CourseWidget
+from course.widgets.base import CourseWidget, results_table
 from course.widgets.registry import register
 
 FOUNDATIONS = "series-1/ep17-coordination/1-foundations"
@@ -99,14 +98,6 @@ def election_view(timeout_min_ms: float, timeout_max_ms: float, delay_ms: float,
         "broadcast_ms": broadcast,
         "timing_ok": broadcast <= low / 10.0,
     }
-
-
-def _table(rows: list[tuple[str, str]]) -> str:
-    cells = "".join(
-        f"<tr><td style='padding-right:1em'>{html.escape(name)}</td>"
-        f"<td style='text-align:right'><b>{html.escape(value)}</b></td></tr>"
-        for name, value in rows)
-    return f"<table class='dsu-results'>{cells}</table>"
 
 
 @register(
@@ -186,4 +177,4 @@ class ElectionTimeoutExplorer(CourseWidget):
             warning = ("<p style='color:#b35900'>⚠ broadcast time is not ≪ the election "
                        "timeout (more than a tenth of it): Raft's timing requirement is broken, "
                        "so followers start elections while votes are still on the way.</p>")
-        self.answer.value = _table(rows) + warning
+        self.answer.value = results_table(rows) + warning

@@ -18,15 +18,13 @@ Taught in: Ep17 · 1-foundations.
 
 from __future__ import annotations
 
-import html
-
 import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
 from course.coordination.leases import simulate_lease_lock
 from course.coordination.quorums import FAULT_MODELS, HOURS_PER_YEAR, Placement
-from course.widgets.base import CourseWidget
+from course.widgets.base import CourseWidget, results_table
 from course.widgets.registry import register
 
 FOUNDATIONS = "series-1/ep17-coordination/1-foundations"
@@ -37,13 +35,6 @@ SIZES = tuple(range(1, 10))
 LEASE_SEED = 17
 LEASE_HORIZON_S = 40.0
 LEASE_ROWS = ("A", "B", "resource")
-
-
-def table(rows: list[tuple[str, str]]) -> str:
-    """An HTML two-column table of (name, value) rows, escaped."""
-    cells = "".join(f"<tr><td style='padding-right:1em'>{html.escape(name)}</td>"
-                    f"<td style='text-align:right'><b>{html.escape(value)}</b></td></tr>" for name, value in rows)
-    return f"<table class='dsu-results'>{cells}</table>"
 
 
 def spread(members: int, zones: int) -> tuple[int, ...]:
@@ -151,7 +142,7 @@ class QuorumCalculator(CourseWidget):
             self.sizes_fig.data[0].x, self.sizes_fig.data[0].y = view["sizes"], downtime
             self.sizes_fig.data[1].x, self.sizes_fig.data[1].y = [members], [max(view["downtime_h"], 1e-9)]
         lost = [name for name, ok in zip(names, survives) if not ok]
-        self.answer.value = table([
+        self.answer.value = results_table([
             ("members per zone", " + ".join(str(c) for c in counts)),
             (f"faults tolerated ({fault_model})", str(view["tolerated"])),
             ("quorum (members a decision needs)", str(view["quorum"])),
@@ -249,7 +240,7 @@ class LeaseTimeline(CourseWidget):
                    if view["corrupted"] else
                    f"safe: {view['rejected']} stale write(s) rejected by the fencing check" if view["rejected"]
                    else "safe: no stale write reached the resource")
-        self.answer.value = table([
+        self.answer.value = results_table([
             ("holders, in order (server's view)", " → ".join(view["holders"]) or "none"),
             ("writes accepted", str(len(view["accepted"]) + len(view["corrupt_at"]))),
             ("verdict", verdict),
