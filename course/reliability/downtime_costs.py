@@ -76,6 +76,8 @@ class RedundancyOption:
     cost_per_year: float
 
     def __post_init__(self):
+        if not isinstance(self.name, str):
+            raise ValueError(f"name must be a text naming the option; got {self.name!r}")
         _availability("availability", self.availability)
         require_non_negative("cost_per_year", self.cost_per_year)
 
