@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,24 +29,12 @@ from pathlib import Path
 
 import requests
 
+from course.coordination.local_servers import free_ports
+
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = REPO / "class" / "jupyterhub_config.py"
 PROXY = REPO / "class" / "node_modules" / ".bin" / "configurable-http-proxy"
 IP = "127.0.0.1"
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct free TCP ports on the loopback address (held open together while chosen)."""
-    sockets = []
-    try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind((IP, 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 def tagged_processes(tag: str) -> dict[int, str]:

@@ -11,7 +11,8 @@ import os
 import pytest
 from process_support import gone, processes_mentioning
 
-from course.coordination.etcd_cluster import ETCD, EtcdCluster, free_ports
+from course.coordination.etcd_cluster import ETCD, EtcdCluster
+from course.coordination.local_servers import free_ports
 
 # Real servers on loopback: the unit stage of `make test` runs these (its targets etcd-server and
 # redis-server install the Debian packages first).

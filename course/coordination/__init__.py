@@ -16,6 +16,8 @@
 ``leases``         a seeded lease lock on the virtual clock: SET NX PX with an owner,
                    renewals, pauses, clock jumps, a fencing-token resource; Kubernetes'
                    leader-election defaults
+``local_servers``  free loopback ports, children that die with their parent, a server as a
+                   context manager that always stops it
 ``etcd_cluster``   a real 3-member etcd cluster on loopback: kill the leader, time the next
 ``redis_lock``     a real redis-server on loopback: SET NX PX lock, compare-and-delete,
                    INCR fencing tokens, the paused-holder demo

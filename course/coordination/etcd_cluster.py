@@ -25,12 +25,10 @@ Taught in: Ep17 · 2-implementation (the real cluster beside the simulation).
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -39,9 +37,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from course.coordination.local_servers import LocalServer, die_with_parent, free_ports
 from course.validation import require_int, require_positive
 
-__all__ = ["ETCD", "EtcdCluster", "Member", "free_ports", "etcd_available", "die_with_parent"]
+__all__ = ["ETCD", "EtcdCluster", "Member", "etcd_available"]
 
 ETCD = "/usr/bin/etcd"
 TUNING_SOURCE = "https://etcd.io/docs/v3.5/tuning/"
@@ -50,44 +49,6 @@ TUNING_SOURCE = "https://etcd.io/docs/v3.5/tuning/"
 def etcd_available() -> bool:
     """Whether Debian's etcd binary is installed (``make etcd-server``)."""
     return os.access(ETCD, os.X_OK)
-
-
-def _find_prctl():
-    # resolved once, in the parent: the child between fork and exec should only call it
-    try:
-        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _find_prctl()
-
-
-def die_with_parent() -> None:
-    """In a child process (``preexec_fn``): ask Linux to SIGKILL it when its parent dies.
-
-    A notebook kernel that is restarted or killed never runs ``__exit__``; without this its
-    etcd or Redis processes would live on. (``prctl(PR_SET_PDEATHSIG, SIGKILL)``; a no-op
-    where libc has no prctl.)
-    """
-    if _PRCTL is not None:
-        _PRCTL(1, signal.SIGKILL)   # 1 = PR_SET_PDEATHSIG
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct TCP ports on 127.0.0.1 that were free a moment ago (the OS picks them)."""
-    count = require_int("count", count, minimum=1, maximum=100)
-    sockets, ports = [], []
-    try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-            ports.append(s.getsockname()[1])
-    finally:
-        for s in sockets:
-            s.close()
-    return ports
 
 
 @dataclass
@@ -113,7 +74,7 @@ class Member:
         return self.process is not None and self.process.poll() is None
 
 
-class EtcdCluster:
+class EtcdCluster(LocalServer):
     """Three (or ``members``) etcd processes on loopback; use it as a context manager.
 
     ``heartbeat_ms`` and ``election_timeout_ms`` are passed to every member
@@ -132,17 +93,6 @@ class EtcdCluster:
         self.members: list[Member] = []
 
     # --- lifetime -----------------------------------------------------------------------
-    def __enter__(self) -> EtcdCluster:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
     def start(self) -> None:
         """Start every member and wait until the cluster reports a leader."""
         if not etcd_available():

@@ -40,7 +40,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course.coordination.etcd_cluster import die_with_parent, free_ports
+from course.coordination.local_servers import LocalServer, die_with_parent, free_ports
 from course.validation import require_int, require_positive
 
 __all__ = ["REDIS", "RedisServer", "Resp", "RespError", "RedisLock", "FencedStorage",
@@ -127,7 +127,7 @@ class Resp:
         raise RespError(f"unknown reply type {kind!r}")
 
 
-class RedisServer:
+class RedisServer(LocalServer):
     """One redis-server on 127.0.0.1, no persistence; a context manager that always stops it."""
 
     def __init__(self, startup_timeout_s: float = 10.0):
@@ -135,17 +135,6 @@ class RedisServer:
         self.port: int | None = None
         self.root: Path | None = None
         self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> RedisServer:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     def start(self) -> None:
         if not redis_available():
