@@ -39,9 +39,9 @@ def test_killing_the_leader_elects_a_new_one_and_cleans_up():
     assert list(trials["trial"]) == [0, 1]
     assert (trials["new_leader"] != trials["killed"]).all()
     assert (trials["new_term"] > trials["old_term"]).all()
-    # loose bounds only: above one heartbeat (a follower waits at least its election timeout),
-    # below ten election timeouts even on a busy machine
-    assert (trials["failover_s"] > 0.1).all() and (trials["failover_s"] < 10.0).all()
+    # a lower bound only (a follower waits at least its election timeout, a busy machine only
+    # makes it later); how late a loaded machine may be is no property of etcd
+    assert (trials["failover_s"] > 0.1).all()
     assert_cleaned_up(cluster, pids)
 
 
