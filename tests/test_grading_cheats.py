@@ -157,7 +157,9 @@ def test_honest_students_keep_full_marks(graded):
     assert report.ok, report.table()
     for student in ("honest-a", "honest-b"):
         scores = _scores(root, episode, student)
-        assert all(score == top for score, top in scores.values()), (student, scores)
+        outcome = report.outcome(student)
+        assert all(score == top for score, top in scores.values()), (
+            student, scores, outcome.seed, [v["message"] for v in outcome.verdicts if not v["passed"]])
 
 
 def test_every_cheat_loses_exactly_the_question_it_cheats(graded):
@@ -171,7 +173,9 @@ def test_every_cheat_loses_exactly_the_question_it_cheats(graded):
         if name in BREAKS_EVERYTHING_AFTER:
             lost = {cell: score for cell, score in lost.items() if cell == target}
         if lost != {target: 0}:
-            wrong[name] = lost
+            outcome = report.outcome(name.replace("_", "-"))
+            wrong[name] = {"lost": lost, "seed": outcome.seed, "events": outcome.events,
+                           "verdicts": [v["message"] for v in outcome.verdicts if v["grade_id"] in lost]}
     assert wrong == {}, wrong
 
 

@@ -44,7 +44,7 @@ from course.patterns.thresholds import CountWindowRule
 from course.queueing.erlang import erlang_c
 from course.queueing.markovian import servers_for_p_wait
 from course.replication.crdt import ORSet, VersionVector
-from grading.answer_keys.model import AnswerKey, Case, Question
+from grading.answer_keys.model import AnswerKey, Case, Question, clear_of_whole
 from grading.answer_keys.modules import defined_names, whole_modules
 
 EVENTS = ("request", "success", "failure")
@@ -172,7 +172,7 @@ def _threads_for_wait_expected(peak_rate, response_time, max_p_wait):
 def _fair_wait_case(rate, time, target) -> bool:
     """Away from the edges where float noise, not Erlang C, would decide the answer."""
     load = rate * time
-    if abs(load - round(load)) < 1e-6:
+    if not clear_of_whole(load):
         return False
     c = _threads_for_wait_expected(rate, time, target)
     return all(abs(erlang_c(k, load) - target) > 1e-7 * target for k in (c - 1, c) if k > load)
@@ -196,7 +196,7 @@ def _slots_cases(rng) -> list[Case]:
              float(rng.uniform(0.1, 30.0)), float(rng.uniform(0.0, 5.0)))
         throughput = c[1] / c[2]
         exact = min(max(c[0] - throughput, 0.0) * c[3], throughput * c[4])
-        if exact == 0 or abs(exact - round(exact)) > 1e-6:
+        if exact == 0 or clear_of_whole(exact):
             cases.append(Case(c))
     return cases
 

@@ -31,7 +31,7 @@ from course.architecture.serverless import (
 )
 from course.capacity.costs import decision_table
 from course.exploration.models.keyed_order import KeyedEvent, key_hash_partitioner
-from grading.answer_keys.model import AnswerKey, Case, Question
+from grading.answer_keys.model import AnswerKey, Case, Question, clear_of_whole
 from grading.answer_keys.modules import whole_modules
 
 # What the kernel that runs the implementation answers may not reach (one place): the Ep19
@@ -71,14 +71,21 @@ def _cost_cases(rng) -> list[Case]:
              Case(([1.0] * 23, 0.1, 0.5, 0.10, 50.0, 2), "ValueError"), Case((flat, 0.1, 12.0, 0.10, 50.0, 2), "ValueError"),
              Case(([-1.0] + [1.0] * 23, 0.1, 0.5, 0.10, 50.0, 2), "ValueError"),
              Case((flat, 0.1, 0.0, 0.10, 50.0, 2), "ValueError"), Case((flat, 0.1, 0.5, 0.10, 50.0, 0), "ValueError")]
-    for _ in range(40):
+    while len(cases) < 49:
         base = float(rng.uniform(0, 300))
         rates = np.round(base * rng.lognormal(0.0, 1.0, 24), 3).tolist()
-        cases.append(Case((rates, float(np.round(rng.uniform(0.0005, 3.0), 4)),
-                           float(rng.choice([0.128, 0.25, 0.5, 1.0, 1.769, 2.0, 4.0, 10.0])),
-                           float(np.round(rng.uniform(0.01, 1.0), 4)), float(np.round(rng.uniform(5, 800), 1)),
-                           int(rng.integers(1, 5)))))
+        case = (rates, float(np.round(rng.uniform(0.0005, 3.0), 4)),
+                float(rng.choice([0.128, 0.25, 0.5, 1.0, 1.769, 2.0, 4.0, 10.0])),
+                float(np.round(rng.uniform(0.01, 1.0), 4)), float(np.round(rng.uniform(5, 800), 1)),
+                int(rng.integers(1, 5)))
+        if _fair_cost_case(*case):
+            cases.append(Case(case))
     return cases
+
+
+def _fair_cost_case(hourly_rates, duration_s, memory_gb, price, capacity, min_servers) -> bool:
+    """No whole number of milliseconds or servers that float noise, not the reasoning, would round up."""
+    return clear_of_whole(duration_s * 1000) and all(r == 0 or clear_of_whole(r / capacity) for r in hourly_rates)
 
 
 def _cost_expected(hourly_rates, duration_s, memory_gb, server_price_per_hour, server_capacity_per_s, min_servers):

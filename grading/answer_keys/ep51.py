@@ -28,7 +28,7 @@ from course.queueing.general import allen_cunneen, kingman
 from course.queueing.littles_law import pool_size
 from course.queueing.markovian import mm1, mmc
 from course.simulation.fast import fcfs_start_times
-from grading.answer_keys.model import AnswerKey, Case, Question
+from grading.answer_keys.model import AnswerKey, Case, Question, clear_of_whole
 from grading.answer_keys.modules import whole_modules
 
 # What the kernel that runs the implementation answers may not reach (one place).
@@ -66,16 +66,11 @@ DATA = {
 SIMULATION_SEED = 51
 
 
-def _near_whole(value: float) -> bool:
-    # within noise of a whole number the rounding rule, not the formula, decides: not a fair case
-    return abs(value - round(value)) <= 1e-6
-
-
 def _pool_cases(rng) -> list[Case]:
     cases = [Case((1000, 0.2, 0.8)), Case((100, 0.07, 0.7)), Case((10, 1.0, 0.9)), Case((10, 1.0, 1.5), "ValueError")]
     while len(cases) < 204:
         lam, w, u = float(rng.uniform(1, 5000)), float(rng.uniform(0.001, 2.0)), float(rng.uniform(0.3, 1.0))
-        if not _near_whole(lam * w / u):
+        if clear_of_whole(lam * w / u):
             cases.append(Case((lam, w, u)))
     cases += [Case((float(rng.uniform(1, 100)), 0.5, float(u)), "ValueError")
               for u in (*rng.uniform(1.01, 3.0, 3), 0.0, -float(rng.uniform(0.1, 1)))]

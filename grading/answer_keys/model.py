@@ -121,3 +121,24 @@ def close(got, want, rel_tol: float, abs_tol: float) -> bool:
         return (isinstance(got, dict) and set(got) == set(want)
                 and all(close(got[k], want[k], rel_tol, abs_tol) for k in want))
     return type(got) is type(want) and got == want
+
+
+#: How far (relative, or absolute below 1) a drawn count's exact value stays from a whole number.
+WHOLE_MARGIN = 1e-6
+
+
+def clear_of_whole(value: float, margin: float = WHOLE_MARGIN) -> bool:
+    """Is ``value`` farther than ``margin`` (relative to it, absolute below 1) from every whole number?
+
+    A question that asks for a count rounded up "ignoring floating-point noise" leaves the noise
+    rule to the learner: round to 9 decimals, to 9 significant digits, subtract an epsilon…
+    Near a whole number those rules disagree, and the rule, not the reasoning, would decide
+    the grade. Drawn inputs keep clear of that band; a band relative to the value is needed
+    because 9 significant digits of 17,575 are 4 decimals (an absolute 10⁻⁶ is not enough).
+
+    >>> clear_of_whole(10.000000000000002), clear_of_whole(11.1)
+    (False, True)
+    >>> clear_of_whole(17575.000004), clear_of_whole(17575.4)     # 2.3e-10 relative: not clear
+    (False, True)
+    """
+    return abs(value - round(value)) > margin * max(1.0, abs(value))
